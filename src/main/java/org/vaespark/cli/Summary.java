@@ -1,0 +1,36 @@
+package org.vaespark.cli;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+import org.vaespark.generate.GenerateJob;
+import org.vaespark.prepare.PrepareJob;
+import org.vaespark.train.TrainJob;
+
+/** The short report printed at the end of each job: where each output went and the final held-out loss. */
+final class Summary {
+  private Summary() {}
+
+  static void prepared(PrintWriter out, PrepareJob.Result r) {
+    out.printf(Locale.ROOT, "dataset      %s  (%d train / %d test examples, %s)%n",
+        r.dataset(), r.manifest().trainExamples(), r.manifest().testExamples(), r.manifest().fingerprint());
+    out.flush();
+  }
+
+  static void trained(PrintWriter out, TrainJob.Result r) {
+    out.printf(Locale.ROOT, "model        %s  (version %s)%n", r.modelPath(), r.modelVersion());
+    out.printf(Locale.ROOT,
+        "final loss   held-out negative ELBO %.2f nats/example (reconstruction %.2f + KL %.2f), train %.2f, after %d epochs%n",
+        r.finalMetrics().testNegElbo(), r.finalMetrics().testReconstruction(), r.finalMetrics().testKl(),
+        r.finalMetrics().trainNegElbo(), r.finalMetrics().epoch());
+    out.flush();
+  }
+
+  static void generated(PrintWriter out, GenerateJob.Result r) {
+    String f = r.folder();
+    out.printf(Locale.ROOT, "samples      %s/%s (Parquet), %s/%s%n", f, GenerateJob.SAMPLES, f, GenerateJob.SAMPLES_PNG);
+    out.printf(Locale.ROOT, "recons       %s/%s%n", f, GenerateJob.RECONSTRUCTIONS_PNG);
+    out.printf(Locale.ROOT, "embeddings   %s/%s (Parquet, %d rows)%n", f, GenerateJob.EMBEDDINGS, r.embeddings());
+    out.printf(Locale.ROOT, "plots        %s/%s, %s/%s%n", f, GenerateJob.LOSS_PNG, f, GenerateJob.SCATTER_PNG);
+    out.flush();
+  }
+}

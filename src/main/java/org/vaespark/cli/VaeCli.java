@@ -1,0 +1,133 @@
+package org.vaespark.cli;
+
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import org.vaespark.config.Settings;
+import org.vaespark.config.SettingsException;
+import org.vaespark.generate.GenerateJob;
+import org.vaespark.io.InputFileException;
+import org.vaespark.io.OutputExistsException;
+import org.vaespark.model.BuildInfo;
+import org.vaespark.prepare.PrepareJob;
+import org.vaespark.train.TrainJob;
+import org.vaespark.train.TrainingDivergedException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** Entry point: {@code prepare}, {@code train}, {@code generate} and {@code pipeline}. */
+@Command(
+    name = "spark-vae-mnist",
+    mixinStandardHelpOptions = true,
+    versionProvider = VaeCli.Version.class,
+    description = "Distributed training of a variational autoencoder on MNIST with Spark and DL4J.",
+    subcommands = {
+      VaeCli.Prepare.class,
+      VaeCli.Train.class,
+      VaeCli.Generate.class,
+      VaeCli.Pipeline.class,
+      CommandLine.HelpCommand.class
+    })
+public final class VaeCli {
+  /** Exit code for bad input: config, paths, data or an output that already exists. */
+  public static final int EXIT_BAD_INPUT = 2;
+  /** Exit code when training diverged (NaN or infinite loss). */
+  public static final int EXIT_DIVERGED = 3;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  public static CommandLine commandLine() {
+    return new CommandLine(new VaeCli()).setExecutionExceptionHandler(VaeCli::handle);
+  }
+
+  private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+    PrintWriter err = cmd.getErr();
+    if (e instanceof SettingsException || e instanceof InputFileException || e instanceof OutputExistsException
+        || e instanceof UncheckedIOException) {
+      err.println("error: " + e.getMessage());
+      err.flush();
+      return EXIT_BAD_INPUT;
+    }
+    if (e instanceof TrainingDivergedException) {
+      err.println("error: " + e.getMessage());
+      err.flush();
+      return EXIT_DIVERGED;
+    }
+    err.println("error: " + e);
+    e.printStackTrace(err);
+    err.flush();
+    return 1;
+  }
+
+  /** Runs one job with a session built from the settings; stops the session afterwards. */
+  abstract static class JobCommand implements Callable<Integer> {
+    @Mixin CommonOptions options;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      Settings settings = options.settings();
+      SparkSession spark = SparkSessions.create(settings, options.master);
+      try {
+        run(spark, settings, options.overwrite, spec.commandLine().getOut());
+      } finally {
+        spark.stop();
+      }
+      return 0;
+    }
+
+    abstract void run(SparkSession spark, Settings settings, boolean overwrite, PrintWriter out);
+  }
+
+  @Command(name = "prepare", mixinStandardHelpOptions = true,
+      description = "Read the four MNIST IDX files, check them, and publish Parquet shards of the train and test splits.")
+  static final class Prepare extends JobCommand {
+    @Override
+    void run(SparkSession spark, Settings settings, boolean overwrite, PrintWriter out) {
+      Summary.prepared(out, new PrepareJob(spark, settings).run(overwrite));
+    }
+  }
+
+  @Command(name = "train", mixinStandardHelpOptions = true,
+      description = "Train the VAE on the train shards with parameter averaging; publish the model, metadata and metrics.")
+  static final class Train extends JobCommand {
+    @Override
+    void run(SparkSession spark, Settings settings, boolean overwrite, PrintWriter out) {
+      Summary.trained(out, new TrainJob(spark, settings).run(overwrite));
+    }
+  }
+
+  @Command(name = "generate", mixinStandardHelpOptions = true,
+      description = "Write samples, reconstructions, latent embeddings and plots of a trained model.")
+  static final class Generate extends JobCommand {
+    @Override
+    void run(SparkSession spark, Settings settings, boolean overwrite, PrintWriter out) {
+      Summary.generated(out, new GenerateJob(spark, settings).run(overwrite));
+    }
+  }
+
+  @Command(name = "pipeline", mixinStandardHelpOptions = true,
+      description = "Run prepare, train and generate in one Spark application.")
+  static final class Pipeline extends JobCommand {
+    @Override
+    void run(SparkSession spark, Settings settings, boolean overwrite, PrintWriter out) {
+      PrepareJob.Result prepared = new PrepareJob(spark, settings).run(overwrite);
+      TrainJob.Result trained = new TrainJob(spark, settings).run(overwrite);
+      GenerateJob.Result generated = new GenerateJob(spark, settings).run(overwrite);
+      Summary.prepared(out, prepared);
+      Summary.trained(out, trained);
+      Summary.generated(out, generated);
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"spark-vae-mnist " + BuildInfo.toolVersion() + " (git " + BuildInfo.gitCommit() + ")"};
+    }
+  }
+}

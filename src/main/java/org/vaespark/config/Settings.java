@@ -1,0 +1,62 @@
+package org.vaespark.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigRenderOptions;
+import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every setting of the pipeline, typed and validated once at start-up by {@link SettingsLoader}.
+ *
+ * <p>The resolved {@link Config} is kept so that it can be written verbatim into model metadata.
+ */
+public record Settings(
+    SparkSettings spark,
+    Paths paths,
+    PrepareSettings prepare,
+    ModelSettings model,
+    TrainingSettings training,
+    GenerateSettings generate,
+    Config resolved) {
+
+  /** How the Spark session is created when this tool creates it. */
+  public record SparkSettings(String master, String appName, Map<String, String> conf)
+      implements Serializable {}
+
+  /** Input folder and the published locations of each job's output. */
+  public record Paths(String input, String output, String dataset, String model, String generated)
+      implements Serializable {}
+
+  public record PrepareSettings(int shards) implements Serializable {}
+
+  /** Architecture of the VAE: input size is fixed by MNIST (28 x 28 = 784). */
+  public record ModelSettings(
+      List<Integer> encoderLayerSizes,
+      List<Integer> decoderLayerSizes,
+      int latentSize,
+      String activation)
+      implements Serializable {}
+
+  public record TrainingSettings(
+      int epochs,
+      int batchSizePerWorker,
+      int averagingFrequency,
+      int workers,
+      double learningRate,
+      long seed,
+      int prefetchBatches,
+      int evalBatchSize)
+      implements Serializable {}
+
+  public record GenerateSettings(int samples, int reconstructions, long seed)
+      implements Serializable {}
+
+  /** The resolved "vae" section as JSON, with comments and origins stripped. */
+  public String toJson() {
+    return resolved
+        .getConfig("vae")
+        .root()
+        .render(ConfigRenderOptions.concise().setFormatted(true));
+  }
+}

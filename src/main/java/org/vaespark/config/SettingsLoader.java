@@ -1,0 +1,179 @@
+package org.vaespark.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValue;
+import java.io.File;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Builds {@link Settings} from Typesafe Config, in this order of precedence (highest first):
+ *
+ * <ol>
+ *   <li>command-line overrides ({@code --set key=value} / {@code -Dkey=value} given to the tool);
+ *   <li>JVM system properties;
+ *   <li>environment variables {@code CONFIG_FORCE_vae_...};
+ *   <li>the file given with {@code --config};
+ *   <li>{@code reference.conf}.
+ * </ol>
+ *
+ * Unknown keys under {@code vae}, wrong types and out-of-range values fail with the key's path.
+ */
+public final class SettingsLoader {
+  private static final Set<String> ACTIVATIONS =
+      Set.of("relu", "leakyrelu", "tanh", "sigmoid", "elu", "softplus", "swish");
+
+  private SettingsLoader() {}
+
+  public static Settings load(File configFile, Map<String, String> overrides) {
+    Config fileConfig = ConfigFactory.empty();
+    if (configFile != null) {
+      if (!configFile.isFile()) {
+        throw new SettingsException(
+            "config file " + configFile + " does not exist or is not a file: check the --config path");
+      }
+      fileConfig = ConfigFactory.parseFile(configFile, ConfigParseOptions.defaults().setAllowMissing(false));
+    }
+    Config config =
+        ConfigFactory.parseMap(overrides == null ? Map.of() : overrides, "command-line overrides")
+            .withFallback(ConfigFactory.systemProperties())
+            .withFallback(ConfigFactory.systemEnvironmentOverrides())
+            .withFallback(fileConfig)
+            .withFallback(ConfigFactory.defaultReferenceUnresolved());
+    return fromConfig(config);
+  }
+
+  /** Validates an already-layered config (tests use this with {@code ConfigFactory.parseString}). */
+  public static Settings fromConfig(Config unresolved) {
+    Config config;
+    try {
+      config = unresolved.resolve();
+      rejectUnknownKeys(config);
+      config.checkValid(ConfigFactory.defaultReference().resolve(), "vae");
+      return build(config);
+    } catch (ConfigException e) {
+      throw new SettingsException("invalid configuration: " + e.getMessage(), e);
+    }
+  }
+
+  private static void rejectUnknownKeys(Config config) {
+    Config reference = ConfigFactory.defaultReference().resolve();
+    Set<String> unknown = new TreeSet<>();
+    for (Map.Entry<String, ConfigValue> entry : config.getConfig("vae").entrySet()) {
+      String path = "vae." + entry.getKey();
+      if (!path.startsWith("vae.spark.conf.") && !reference.hasPathOrNull(path)) {
+        unknown.add(path);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new SettingsException(
+          "unknown configuration key(s) "
+              + unknown
+              + ": check the spelling against reference.conf (README, 'Configuration')");
+    }
+  }
+
+  private static Settings build(Config c) {
+    Settings.SparkSettings spark =
+        new Settings.SparkSettings(
+            c.getString("vae.spark.master").trim(),
+            nonBlank(c, "vae.spark.app-name"),
+            sparkConf(c.getConfig("vae.spark.conf")));
+    Settings.Paths paths =
+        new Settings.Paths(
+            nonBlank(c, "vae.paths.input"),
+            nonBlank(c, "vae.paths.output"),
+            nonBlank(c, "vae.paths.dataset"),
+            nonBlank(c, "vae.paths.model"),
+            nonBlank(c, "vae.paths.generated"));
+    Settings.PrepareSettings prepare =
+        new Settings.PrepareSettings(intIn(c, "vae.prepare.shards", 1, 10_000));
+    Settings.ModelSettings model =
+        new Settings.ModelSettings(
+            layerSizes(c, "vae.model.encoder-layer-sizes"),
+            layerSizes(c, "vae.model.decoder-layer-sizes"),
+            intIn(c, "vae.model.latent-size", 1, 4096),
+            activation(c, "vae.model.activation"));
+    Settings.TrainingSettings training =
+        new Settings.TrainingSettings(
+            intIn(c, "vae.training.epochs", 1, 100_000),
+            intIn(c, "vae.training.batch-size-per-worker", 1, 1_000_000),
+            intIn(c, "vae.training.averaging-frequency", 1, 1_000_000),
+            intIn(c, "vae.training.workers", 0, 100_000),
+            doubleIn(c, "vae.training.learning-rate", 0.0, 10.0),
+            c.getLong("vae.training.seed"),
+            intIn(c, "vae.training.prefetch-batches", 0, 1000),
+            intIn(c, "vae.training.eval-batch-size", 1, 1_000_000));
+    Settings.GenerateSettings generate =
+        new Settings.GenerateSettings(
+            intIn(c, "vae.generate.samples", 1, 100_000),
+            intIn(c, "vae.generate.reconstructions", 1, 10_000),
+            c.getLong("vae.generate.seed"));
+    return new Settings(spark, paths, prepare, model, training, generate, c);
+  }
+
+  private static Map<String, String> sparkConf(Config conf) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map.Entry<String, ConfigValue> e : conf.entrySet()) {
+      // Keys such as "spark.serializer" are quoted in the file, so entrySet() returns them quoted.
+      String key = e.getKey().replace("\"", "");
+      out.put(key, String.valueOf(e.getValue().unwrapped()));
+    }
+    return out;
+  }
+
+  private static String nonBlank(Config c, String path) {
+    String value = c.getString(path).trim();
+    if (value.isEmpty()) {
+      throw new SettingsException(path + " must not be empty");
+    }
+    return value;
+  }
+
+  private static int intIn(Config c, String path, int min, int max) {
+    int value = c.getInt(path);
+    if (value < min || value > max) {
+      throw new SettingsException(
+          path + " = " + value + " is out of range: expected an integer in [" + min + ", " + max + "]");
+    }
+    return value;
+  }
+
+  private static double doubleIn(Config c, String path, double minExclusive, double max) {
+    double value = c.getDouble(path);
+    if (!(value > minExclusive && value <= max)) {
+      throw new SettingsException(
+          path + " = " + value + " is out of range: expected a number in (" + minExclusive + ", " + max + "]");
+    }
+    return value;
+  }
+
+  private static List<Integer> layerSizes(Config c, String path) {
+    List<Integer> sizes = c.getIntList(path);
+    if (sizes.isEmpty()) {
+      throw new SettingsException(path + " must list at least one layer size, for example [400]");
+    }
+    for (int size : sizes) {
+      if (size < 1 || size > 100_000) {
+        throw new SettingsException(
+            path + " = " + sizes + " has size " + size + ": each layer size must be in [1, 100000]");
+      }
+    }
+    return List.copyOf(sizes);
+  }
+
+  private static String activation(Config c, String path) {
+    String value = c.getString(path).trim().toLowerCase(java.util.Locale.ROOT);
+    if (!ACTIVATIONS.contains(value)) {
+      throw new SettingsException(
+          path + " = \"" + value + "\" is not supported: expected one of " + new TreeSet<>(ACTIVATIONS));
+    }
+    return value;
+  }
+}

@@ -1,0 +1,97 @@
+package org.vaespark.generate;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.vaespark.io.IdxReader;
+import org.vaespark.io.MnistDataset;
+import org.vaespark.model.VaeWeights;
+
+/** Latent embeddings of dataset rows, computed on the executors in batches. */
+final class Embeddings {
+  static final StructType SCHEMA =
+      new StructType(
+          new StructField[] {
+            DataTypes.createStructField("id", DataTypes.LongType, false),
+            DataTypes.createStructField("label", DataTypes.IntegerType, false),
+            DataTypes.createStructField("split", DataTypes.StringType, false),
+            DataTypes.createStructField("model_version", DataTypes.StringType, false),
+            DataTypes.createStructField("z_mean", DataTypes.createArrayType(DataTypes.FloatType, false), false),
+            DataTypes.createStructField("z_log_var", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+          });
+  private static final int BATCH = 1024;
+
+  private Embeddings() {}
+
+  static Dataset<Row> of(Dataset<Row> examples, Broadcast<VaeWeights> weights, String modelVersion) {
+    return examples
+        .select("id", "label", "split", "pixels")
+        .mapPartitions(new Encode(weights, modelVersion), Encoders.row(SCHEMA));
+  }
+
+  private static final class Encode implements MapPartitionsFunction<Row, Row> {
+    private static final long serialVersionUID = 1L;
+    private final Broadcast<VaeWeights> weights;
+    private final String modelVersion;
+
+    Encode(Broadcast<VaeWeights> weights, String modelVersion) {
+      this.weights = weights;
+      this.modelVersion = modelVersion;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
+      VaeWeights w = weights.value();
+      List<Row> out = new ArrayList<>();
+      List<Row> batch = new ArrayList<>(BATCH);
+      while (rows.hasNext()) {
+        batch.add(rows.next());
+        if (batch.size() == BATCH || !rows.hasNext()) {
+          encodeBatch(w, batch, out);
+          batch.clear();
+        }
+      }
+      return out.iterator();
+    }
+
+    private void encodeBatch(VaeWeights w, List<Row> batch, List<Row> out) {
+      float[] features = new float[batch.size() * IdxReader.PIXELS];
+      for (int i = 0; i < batch.size(); i++) {
+        MnistDataset.toUnitFloats((byte[]) batch.get(i).get(3), features, i * IdxReader.PIXELS);
+      }
+      INDArray x = Nd4j.create(features, new long[] {batch.size(), IdxReader.PIXELS}, org.nd4j.linalg.api.buffer.DataType.FLOAT);
+      VaeWeights.Encoded encoded = w.encode(x);
+      for (int i = 0; i < batch.size(); i++) {
+        Row row = batch.get(i);
+        out.add(
+            RowFactory.create(
+                row.getLong(0),
+                row.getInt(1),
+                row.getString(2),
+                modelVersion,
+                boxed(encoded.mean().getRow(i)),
+                boxed(encoded.logVar().getRow(i))));
+      }
+    }
+
+    private static Float[] boxed(INDArray row) {
+      float[] values = row.toFloatVector();
+      Float[] boxed = new Float[values.length];
+      for (int i = 0; i < values.length; i++) {
+        boxed[i] = values[i];
+      }
+      return boxed;
+    }
+  }
+}

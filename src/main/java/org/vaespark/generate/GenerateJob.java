@@ -1,0 +1,212 @@
+package org.vaespark.generate;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dimensionalityreduction.PCA;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vaespark.config.Settings;
+import org.vaespark.io.IdxReader;
+import org.vaespark.io.InputFileException;
+import org.vaespark.io.MnistDataset;
+import org.vaespark.io.Storage;
+import org.vaespark.model.EpochMetrics;
+import org.vaespark.model.ModelMetadata;
+import org.vaespark.model.ModelStore;
+import org.vaespark.model.VaeWeights;
+
+/**
+ * The final job: loads a published model and writes, under one published folder, samples decoded from
+ * z ~ N(0, I) (Parquet and PNG), test digits beside their reconstructions (PNG), latent embeddings of every
+ * example (Parquet), the loss curves (PNG) and a scatter of the test embeddings by label (PNG, PCA to 2-D when
+ * the latent space is larger).
+ */
+public final class GenerateJob {
+  public static final String SAMPLES = "samples";
+  public static final String SAMPLES_PNG = "samples.png";
+  public static final String RECONSTRUCTIONS_PNG = "reconstructions.png";
+  public static final String EMBEDDINGS = "embeddings";
+  public static final String LOSS_PNG = "loss_curves.png";
+  public static final String SCATTER_PNG = "latent_scatter.png";
+  static final StructType SAMPLE_SCHEMA =
+      new StructType(
+          new StructField[] {
+            DataTypes.createStructField("sample_id", DataTypes.IntegerType, false),
+            DataTypes.createStructField("model_version", DataTypes.StringType, false),
+            DataTypes.createStructField("z", DataTypes.createArrayType(DataTypes.FloatType, false), false),
+            DataTypes.createStructField("pixels", DataTypes.BinaryType, false)
+          });
+  private static final Logger LOG = LoggerFactory.getLogger(GenerateJob.class);
+
+  private final SparkSession spark;
+  private final Settings settings;
+  private final Storage storage;
+  private final ModelStore models;
+
+  public GenerateJob(SparkSession spark, Settings settings) {
+    this.spark = spark;
+    this.settings = settings;
+    this.storage = new Storage(spark.sparkContext().hadoopConfiguration());
+    this.models = new ModelStore(storage);
+  }
+
+  public record Result(String folder, String modelVersion, long embeddings) {}
+
+  public Result run(boolean overwrite) {
+    Path target = new Path(settings.paths().generated());
+    storage.checkWritable(target, overwrite, "generated outputs");
+    Path modelFolder = new Path(settings.paths().model());
+    MultiLayerNetwork network = models.loadNetwork(modelFolder);
+    ModelMetadata metadata = models.loadMetadata(modelFolder);
+    List<EpochMetrics> history = models.loadMetrics(modelFolder);
+    VaeWeights weights = VaeWeights.of(network);
+    checkCompatible(weights, modelFolder);
+    MnistDataset.readManifest(storage, settings.paths().dataset());
+    Dataset<Row> train = MnistDataset.read(spark, settings.paths().dataset(), MnistDataset.TRAIN);
+    Dataset<Row> test = MnistDataset.read(spark, settings.paths().dataset(), MnistDataset.TEST);
+    String version = metadata.modelVersion();
+
+    Path staging = storage.newStaging(target);
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<VaeWeights> broadcast = sc.broadcast(weights);
+    try {
+      sc.setJobGroup("generate", "generate: samples, reconstructions, embeddings, plots", false);
+      writeSamples(weights, version, staging);
+      writeReconstructions(weights, test, staging);
+      long count = writeEmbeddings(train.unionByName(test), broadcast, version, staging);
+      storage.writeBytes(new Path(staging, LOSS_PNG), Plots.lossCurves(history, version));
+      writeScatter(new Path(staging, EMBEDDINGS), weights.latentSize(), version, staging);
+      storage.publish(staging, target, overwrite);
+      LOG.info("Generated outputs of model {} published at {}", version, target);
+      return new Result(target.toString(), version, count);
+    } catch (RuntimeException e) {
+      storage.discard(staging);
+      throw e;
+    } finally {
+      broadcast.destroy();
+      sc.clearJobGroup();
+    }
+  }
+
+  private void checkCompatible(VaeWeights weights, Path modelFolder) {
+    if (weights.inputSize() != IdxReader.PIXELS) {
+      throw new InputFileException(
+          modelFolder + ": model input size is " + weights.inputSize() + ", but the data has "
+              + IdxReader.PIXELS + " pixels per example");
+    }
+    int configured = settings.model().latentSize();
+    if (weights.latentSize() != configured) {
+      throw new InputFileException(
+          modelFolder + ": model latent size is " + weights.latentSize() + ", but vae.model.latent-size = "
+              + configured + ": use the matching config or retrain");
+    }
+  }
+
+  private void writeSamples(VaeWeights weights, String version, Path staging) {
+    int n = settings.generate().samples();
+    INDArray z = Nd4j.randn(settings.generate().seed(), new long[] {n, weights.latentSize()})
+        .castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+    INDArray digits = weights.decode(z);
+    List<Row> rows = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      rows.add(RowFactory.create(i, version, boxed(z.getRow(i).toFloatVector()), toBytes(digits.getRow(i))));
+    }
+    spark.createDataFrame(rows, SAMPLE_SCHEMA).coalesce(1).write().mode(SaveMode.ErrorIfExists)
+        .parquet(new Path(staging, SAMPLES).toString());
+    storage.writeBytes(new Path(staging, SAMPLES_PNG), ImageGrid.png(digits, columns(n), 2));
+  }
+
+  private void writeReconstructions(VaeWeights weights, Dataset<Row> test, Path staging) {
+    List<Row> rows = test.orderBy(col("id")).select("pixels").limit(settings.generate().reconstructions()).collectAsList();
+    int n = rows.size();
+    float[] features = new float[n * IdxReader.PIXELS];
+    for (int i = 0; i < n; i++) {
+      MnistDataset.toUnitFloats((byte[]) rows.get(i).get(0), features, i * IdxReader.PIXELS);
+    }
+    INDArray x = Nd4j.create(features, new long[] {n, IdxReader.PIXELS}, org.nd4j.linalg.api.buffer.DataType.FLOAT);
+    INDArray reconstructed = weights.decode(weights.encode(x).mean());
+    // Pairs side by side: original in even columns, its reconstruction to its right.
+    INDArray pairs = Nd4j.create(x.dataType(), 2L * n, IdxReader.PIXELS);
+    for (int i = 0; i < n; i++) {
+      pairs.putRow(2L * i, x.getRow(i));
+      pairs.putRow(2L * i + 1, reconstructed.getRow(i));
+    }
+    storage.writeBytes(new Path(staging, RECONSTRUCTIONS_PNG), ImageGrid.png(pairs, 8, 2));
+  }
+
+  private long writeEmbeddings(
+      Dataset<Row> examples, Broadcast<VaeWeights> weights, String version, Path staging) {
+    Dataset<Row> embeddings = Embeddings.of(examples, weights, version);
+    embeddings.write().mode(SaveMode.ErrorIfExists).parquet(new Path(staging, EMBEDDINGS).toString());
+    return spark.read().parquet(new Path(staging, EMBEDDINGS).toString()).count();
+  }
+
+  private void writeScatter(Path embeddings, int latentSize, String version, Path staging) {
+    List<Row> rows =
+        spark.read().parquet(embeddings.toString()).where(col("split").equalTo(MnistDataset.TEST))
+            .select("label", "z_mean").collectAsList();
+    int n = rows.size();
+    float[] flat = new float[n * latentSize];
+    int[] labels = new int[n];
+    for (int i = 0; i < n; i++) {
+      labels[i] = rows.get(i).getInt(0);
+      List<Float> z = rows.get(i).getList(1);
+      for (int j = 0; j < latentSize; j++) {
+        flat[i * latentSize + j] = z.get(j);
+      }
+    }
+    INDArray points = Nd4j.create(flat, new long[] {n, latentSize}, org.nd4j.linalg.api.buffer.DataType.FLOAT);
+    String axis = "z";
+    if (latentSize > 2) {
+      INDArray centred = points.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+      centred.subiRowVector(centred.mean(0));
+      INDArray factors = PCA.pca_factor(centred.dup(), 2, false);
+      points = centred.mmul(factors);
+      axis = "PC";
+    }
+    double[][] xy = new double[n][2];
+    for (int i = 0; i < n; i++) {
+      xy[i][0] = points.getDouble(i, 0);
+      xy[i][1] = latentSize > 1 ? points.getDouble(i, 1) : 0.0;
+    }
+    String title = "Test embeddings (z mean" + (latentSize > 2 ? ", PCA of " + latentSize + "-D" : "") + ") " + version;
+    storage.writeBytes(new Path(staging, SCATTER_PNG), Plots.scatterByLabel(xy, labels, title, axis + "1", axis + "2"));
+  }
+
+  private static int columns(int n) {
+    return (int) Math.ceil(Math.sqrt(n));
+  }
+
+  private static Float[] boxed(float[] values) {
+    Float[] out = new Float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = values[i];
+    }
+    return out;
+  }
+
+  private static byte[] toBytes(INDArray intensities) {
+    float[] values = intensities.toFloatVector();
+    byte[] out = new byte[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = (byte) Math.round(Math.max(0f, Math.min(1f, values[i])) * 255f);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,59 @@
+package org.vaespark.generate;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import javax.imageio.ImageIO;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Tiles 28 x 28 digits (rows of an [n, 784] matrix of intensities in [0, 1]) into one grayscale PNG. */
+final class ImageGrid {
+  private static final int SIDE = 28;
+  private static final int GAP = 2;
+
+  private ImageGrid() {}
+
+  /** Digit {@code i} goes to cell (i / columns, i % columns); the background is mid-grey. */
+  static byte[] png(INDArray digits, int columns, int scale) {
+    int n = (int) digits.rows();
+    int rows = (n + columns - 1) / columns;
+    int cell = SIDE * scale + GAP;
+    BufferedImage image =
+        new BufferedImage(columns * cell + GAP, rows * cell + GAP, BufferedImage.TYPE_BYTE_GRAY);
+    fill(image, 128);
+    float[] pixels = digits.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data().asFloat();
+    for (int i = 0; i < n; i++) {
+      int x0 = GAP + (i % columns) * cell;
+      int y0 = GAP + (i / columns) * cell;
+      for (int p = 0; p < SIDE * SIDE; p++) {
+        int v = Math.round(Math.max(0f, Math.min(1f, pixels[i * SIDE * SIDE + p])) * 255f);
+        int rgb = (v << 16) | (v << 8) | v;
+        for (int dy = 0; dy < scale; dy++) {
+          for (int dx = 0; dx < scale; dx++) {
+            image.setRGB(x0 + (p % SIDE) * scale + dx, y0 + (p / SIDE) * scale + dy, rgb);
+          }
+        }
+      }
+    }
+    return encode(image);
+  }
+
+  private static void fill(BufferedImage image, int grey) {
+    int rgb = (grey << 16) | (grey << 8) | grey;
+    for (int y = 0; y < image.getHeight(); y++) {
+      for (int x = 0; x < image.getWidth(); x++) {
+        image.setRGB(x, y, rgb);
+      }
+    }
+  }
+
+  private static byte[] encode(BufferedImage image) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      ImageIO.write(image, "png", out);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot encode PNG", e);
+    }
+    return out.toByteArray();
+  }
+}

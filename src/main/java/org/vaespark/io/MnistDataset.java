@@ -1,0 +1,134 @@
+package org.vaespark.io;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The Parquet layout written by {@code prepare} and read by {@code train} and {@code generate}.
+ *
+ * <pre>
+ * &lt;dataset&gt;/_SUCCESS, manifest.json
+ * &lt;dataset&gt;/train/part-*.parquet     id: long, label: int, split: string, pixels: binary (784 bytes)
+ * &lt;dataset&gt;/test/part-*.parquet
+ * </pre>
+ *
+ * Pixels are the original 8-bit MNIST intensities, row-major, one byte each: lossless, 4x smaller than floats,
+ * and decoded to [0, 1] floats only when minibatches are built on the executors.
+ */
+public final class MnistDataset {
+  public static final String TRAIN = "train";
+  public static final String TEST = "test";
+  public static final String MANIFEST = "manifest.json";
+  public static final StructType SCHEMA =
+      new StructType(
+          new StructField[] {
+            DataTypes.createStructField("id", DataTypes.LongType, false),
+            DataTypes.createStructField("label", DataTypes.IntegerType, false),
+            DataTypes.createStructField("split", DataTypes.StringType, false),
+            DataTypes.createStructField("pixels", DataTypes.BinaryType, false)
+          });
+
+  private MnistDataset() {}
+
+  /** Written next to the splits by {@code prepare}; {@code train} copies it into model metadata. */
+  public record Manifest(
+      String source, String fingerprint, long trainExamples, long testExamples, int rows, int cols) {}
+
+  public static Path splitPath(String datasetRoot, String split) {
+    return new Path(datasetRoot, split);
+  }
+
+  public static Manifest readManifest(Storage storage, String datasetRoot) {
+    storage.requirePublished(new Path(datasetRoot), "dataset", "prepare");
+    Path manifest = new Path(datasetRoot, MANIFEST);
+    return Json.parse(storage.readString(manifest), Manifest.class, manifest.toString());
+  }
+
+  /** Reads one split and checks its schema and that it has rows. */
+  public static Dataset<Row> read(SparkSession spark, String datasetRoot, String split) {
+    Path path = splitPath(datasetRoot, split);
+    Dataset<Row> df;
+    try {
+      df = spark.read().parquet(path.toString());
+    } catch (Exception e) {
+      // Spark throws AnalysisException (a checked exception Java cannot name here) for a missing path.
+      if (e instanceof org.apache.spark.sql.AnalysisException analysis) {
+        throw new InputFileException(
+            "dataset split '" + split + "' cannot be read at " + path + ": " + analysis.getSimpleMessage()
+                + " (run 'prepare' again)", e);
+      }
+      throw e;
+    }
+    checkSchema(df.schema(), path);
+    if (df.isEmpty()) {
+      throw new InputFileException("dataset split '" + split + "' at " + path + " has no rows");
+    }
+    return df;
+  }
+
+  static void checkSchema(StructType actual, Path path) {
+    for (StructField expected : SCHEMA.fields()) {
+      int index = actual.getFieldIndex(expected.name()).getOrElse(() -> -1);
+      if (index < 0) {
+        throw new InputFileException(
+            path + ": column '" + expected.name() + "' is missing; expected schema " + SCHEMA.simpleString());
+      }
+      DataType type = actual.fields()[index].dataType();
+      if (!type.equals(expected.dataType())) {
+        throw new InputFileException(
+            path + ": column '" + expected.name() + "' has type " + type.simpleString() + ", expected "
+                + expected.dataType().simpleString());
+      }
+    }
+  }
+
+  /** Pixel bytes to a float row vector in [0, 1]. */
+  public static void toUnitFloats(byte[] pixels, float[] out, int offset) {
+    if (pixels.length != IdxReader.PIXELS) {
+      throw new InputFileException("an example has " + pixels.length + " pixel bytes, expected " + IdxReader.PIXELS);
+    }
+    for (int i = 0; i < pixels.length; i++) {
+      out[offset + i] = (pixels[i] & 0xFF) / 255f;
+    }
+  }
+
+  /** Minibatches of {@code batchSize} rows as [n, 784] float matrices; the last may be smaller. */
+  public static List<INDArray> featureBatches(Iterator<byte[]> pixels, int batchSize) {
+    List<INDArray> batches = new ArrayList<>();
+    float[] buffer = new float[batchSize * IdxReader.PIXELS];
+    int n = 0;
+    while (pixels.hasNext()) {
+      toUnitFloats(pixels.next(), buffer, n * IdxReader.PIXELS);
+      if (++n == batchSize) {
+        batches.add(matrix(buffer, n));
+        n = 0;
+      }
+    }
+    if (n > 0) {
+      batches.add(matrix(buffer, n));
+    }
+    return batches;
+  }
+
+  private static INDArray matrix(float[] buffer, int rows) {
+    float[] data = java.util.Arrays.copyOf(buffer, rows * IdxReader.PIXELS);
+    return Nd4j.create(data, new long[] {rows, IdxReader.PIXELS}, org.nd4j.linalg.api.buffer.DataType.FLOAT);
+  }
+
+  /** The pixel column of a split, as an RDD of byte arrays. */
+  public static JavaRDD<byte[]> pixels(Dataset<Row> split) {
+    return split.select("pixels").javaRDD().map(row -> (byte[]) row.get(0));
+  }
+}

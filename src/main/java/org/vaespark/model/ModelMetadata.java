@@ -1,0 +1,31 @@
+package org.vaespark.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Provenance written next to every model as {@code metadata.json}: enough to audit or reproduce it.
+ *
+ * @param modelVersion unique id of this model (UTC time of training plus a hash of the model file)
+ * @param config the full resolved {@code vae} configuration the model was trained with
+ * @param data where the training data came from and its fingerprint
+ * @param finalMetrics the last epoch's metrics
+ * @param versions library and runtime versions
+ * @param gitCommit commit of this tool's build ("unknown" if built outside git)
+ */
+public record ModelMetadata(
+    String modelVersion,
+    String createdAt,
+    JsonNode config,
+    DataInfo data,
+    EpochMetrics finalMetrics,
+    List<EpochMetrics> history,
+    Map<String, String> versions,
+    String gitCommit,
+    TrainingInfo training) {
+
+  public record DataInfo(String dataset, String source, String fingerprint, long trainExamples, long testExamples) {}
+
+  public record TrainingInfo(int workers, int epochs, double seconds, long parameters) {}
+}

@@ -1,0 +1,95 @@
+package org.vaespark.model;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.vaespark.io.InputFileException;
+import org.vaespark.io.Json;
+import org.vaespark.io.Storage;
+
+/**
+ * A published model folder: {@code model.zip} (DL4J's own format, with updater state), {@code metadata.json},
+ * {@code metrics.jsonl} and {@code _SUCCESS}. Loading reads only these files and DL4J's model format: nothing in
+ * them is executed as code (see README, "Trust boundary").
+ */
+public final class ModelStore {
+  public static final String MODEL_FILE = "model.zip";
+  public static final String METADATA_FILE = "metadata.json";
+  public static final String METRICS_FILE = "metrics.jsonl";
+
+  private final Storage storage;
+
+  public ModelStore(Storage storage) {
+    this.storage = storage;
+  }
+
+  /** The model serialised in memory, so that its hash can be part of the model version. */
+  public static byte[] serialize(MultiLayerNetwork network) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      ModelSerializer.writeModel(network, out, true);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serialise the model: " + e.getMessage(), e);
+    }
+    return out.toByteArray();
+  }
+
+  public void writeModel(Path folder, byte[] modelZip) {
+    storage.writeBytes(new Path(folder, MODEL_FILE), modelZip);
+  }
+
+  public void writeMetadata(Path folder, ModelMetadata metadata) {
+    storage.writeString(new Path(folder, METADATA_FILE), Json.pretty(metadata));
+  }
+
+  public void writeMetrics(Path folder, List<EpochMetrics> metrics) {
+    StringBuilder lines = new StringBuilder();
+    for (EpochMetrics m : metrics) {
+      lines.append(Json.line(m)).append('\n');
+    }
+    storage.writeString(new Path(folder, METRICS_FILE), lines.toString());
+  }
+
+  public MultiLayerNetwork loadNetwork(Path folder) {
+    storage.requirePublished(folder, "model", "train");
+    Path file = new Path(folder, MODEL_FILE);
+    if (!storage.exists(file)) {
+      throw new InputFileException(file + ": model file not found in the published model folder");
+    }
+    MultiLayerNetwork network;
+    try (InputStream in = storage.fs(file).open(file)) {
+      network = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(in.readAllBytes()), false);
+    } catch (IOException | RuntimeException e) {
+      throw new InputFileException(
+          file + ": not a readable DL4J model (" + e.getMessage() + "); the file is corrupt or truncated, retrain it", e);
+    }
+    try {
+      VaeNetworks.layerConf(network);
+    } catch (IllegalArgumentException e) {
+      throw new InputFileException(file + ": " + e.getMessage(), e);
+    }
+    return network;
+  }
+
+  public ModelMetadata loadMetadata(Path folder) {
+    Path file = new Path(folder, METADATA_FILE);
+    return Json.parse(storage.readString(file), ModelMetadata.class, file.toString());
+  }
+
+  public List<EpochMetrics> loadMetrics(Path folder) {
+    Path file = new Path(folder, METRICS_FILE);
+    List<EpochMetrics> metrics = new ArrayList<>();
+    for (String line : storage.readString(file).split("\n")) {
+      if (!line.isBlank()) {
+        metrics.add(Json.parse(line, EpochMetrics.class, file.toString()));
+      }
+    }
+    return metrics;
+  }
+}

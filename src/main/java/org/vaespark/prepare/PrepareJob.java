@@ -1,0 +1,119 @@
+package org.vaespark.prepare;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vaespark.config.Settings;
+import org.vaespark.io.IdxReader;
+import org.vaespark.io.Json;
+import org.vaespark.io.MnistDataset;
+import org.vaespark.io.Storage;
+
+/**
+ * The data-prep job: reads the four canonical MNIST IDX files, checks them, and publishes the train and test
+ * splits as Parquet shards with a manifest (counts and a SHA-256 fingerprint of the decoded IDX content).
+ */
+public final class PrepareJob {
+  private static final Logger LOG = LoggerFactory.getLogger(PrepareJob.class);
+
+  private final SparkSession spark;
+  private final Settings settings;
+  private final Storage storage;
+
+  public PrepareJob(SparkSession spark, Settings settings) {
+    this.spark = spark;
+    this.settings = settings;
+    this.storage = new Storage(spark.sparkContext().hadoopConfiguration());
+  }
+
+  public record Result(String dataset, MnistDataset.Manifest manifest) {}
+
+  public Result run(boolean overwrite) {
+    Path target = new Path(settings.paths().dataset());
+    storage.checkWritable(target, overwrite, "dataset");
+    IdxFiles files = IdxFiles.locate(storage, settings.paths().input());
+    LOG.info("Reading MNIST IDX files from {}", settings.paths().input());
+    IdxReader reader = new IdxReader(storage.hadoopConf());
+    Split train = readSplit(reader, files.trainImages(), files.trainLabels(), MnistDataset.TRAIN, 0);
+    Split test = readSplit(reader, files.testImages(), files.testLabels(), MnistDataset.TEST, train.count());
+    MnistDataset.Manifest manifest =
+        new MnistDataset.Manifest(
+            settings.paths().input(),
+            fingerprint(train, test),
+            train.count(),
+            test.count(),
+            IdxReader.ROWS,
+            IdxReader.COLS);
+
+    Path staging = storage.newStaging(target);
+    try {
+      spark.sparkContext().setJobGroup("prepare", "prepare: write MNIST Parquet shards", false);
+      write(train, new Path(staging, MnistDataset.TRAIN));
+      write(test, new Path(staging, MnistDataset.TEST));
+      storage.writeString(new Path(staging, MnistDataset.MANIFEST), Json.pretty(manifest));
+      storage.publish(staging, target, overwrite);
+    } catch (RuntimeException e) {
+      storage.discard(staging);
+      throw e;
+    } finally {
+      spark.sparkContext().clearJobGroup();
+    }
+    LOG.info("Prepared {} train and {} test examples at {}", train.count(), test.count(), target);
+    return new Result(target.toString(), manifest);
+  }
+
+  private record Split(String name, long firstId, IdxReader.Images images, IdxReader.Labels labels) {
+    int count() {
+      return images.count();
+    }
+  }
+
+  private static Split readSplit(
+      IdxReader reader, Path imagesPath, Path labelsPath, String name, long firstId) {
+    IdxReader.Images images = reader.readImages(imagesPath);
+    IdxReader.Labels labels = reader.readLabels(labelsPath);
+    IdxReader.checkSameCount(images, labels);
+    return new Split(name, firstId, images, labels);
+  }
+
+  private void write(Split split, Path path) {
+    List<Row> rows = new ArrayList<>(split.count());
+    byte[] pixels = split.images().pixels();
+    for (int i = 0; i < split.count(); i++) {
+      byte[] image = new byte[IdxReader.PIXELS];
+      System.arraycopy(pixels, i * IdxReader.PIXELS, image, 0, IdxReader.PIXELS);
+      rows.add(RowFactory.create(split.firstId() + i, (int) split.labels().labels()[i], split.name(), image));
+    }
+    int shards = Math.min(settings.prepare().shards(), Math.max(1, split.count()));
+    spark
+        .createDataFrame(rows, MnistDataset.SCHEMA)
+        .repartitionByRange(shards, col("id"))
+        .sortWithinPartitions("id")
+        .write()
+        .mode(SaveMode.ErrorIfExists)
+        .parquet(path.toString());
+  }
+
+  /** SHA-256 over the four files' decoded contents, so gzipped and plain copies agree. */
+  private static String fingerprint(Split train, Split test) {
+    try {
+      java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+      for (Split split : List.of(train, test)) {
+        digest.update(split.images().sha256());
+        digest.update(split.labels().sha256());
+      }
+      return "sha256:" + HexFormat.of().formatHex(digest.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,232 @@
+package org.vaespark.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vaespark.config.Settings;
+import org.vaespark.io.Json;
+import org.vaespark.io.MnistDataset;
+import org.vaespark.io.Storage;
+import org.vaespark.model.BuildInfo;
+import org.vaespark.model.EpochMetrics;
+import org.vaespark.model.ModelMetadata;
+import org.vaespark.model.ModelStore;
+import org.vaespark.model.VaeNetworks;
+import org.vaespark.model.VaeWeights;
+
+/**
+ * The training job: reads the train and test shards, builds DL4J minibatches on the executors, trains the VAE
+ * with parameter averaging ({@link VaeTrainingMaster}), measures the train and held-out negative ELBO after
+ * every epoch, and publishes the model with its metadata and metrics.
+ */
+public final class TrainJob {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+  private static final DateTimeFormatter VERSION_TIME =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+  private final SparkSession spark;
+  private final Settings settings;
+  private final Storage storage;
+  private final ModelStore models;
+
+  public TrainJob(SparkSession spark, Settings settings) {
+    this.spark = spark;
+    this.settings = settings;
+    this.storage = new Storage(spark.sparkContext().hadoopConfiguration());
+    this.models = new ModelStore(storage);
+  }
+
+  public record Result(String modelPath, String modelVersion, EpochMetrics finalMetrics) {}
+
+  public Result run(boolean overwrite) {
+    Path target = new Path(settings.paths().model());
+    storage.checkWritable(target, overwrite, "model");
+    String dataset = settings.paths().dataset();
+    MnistDataset.Manifest manifest = MnistDataset.readManifest(storage, dataset);
+    Settings.TrainingSettings training = settings.training();
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    int workers = training.workers() > 0 ? training.workers() : sc.defaultParallelism();
+
+    JavaRDD<INDArray> trainBatches = batches(MnistDataset.TRAIN, training.batchSizePerWorker());
+    JavaRDD<INDArray> testBatches = batches(MnistDataset.TEST, training.evalBatchSize());
+    JavaRDD<DataSet> trainSets = trainBatches.map(features -> new DataSet(features, null));
+    long trainExamples = manifest.trainExamples();
+    if (training.batchSizePerWorker() > trainExamples) {
+      throw new org.vaespark.config.SettingsException(
+          "vae.training.batch-size-per-worker = " + training.batchSizePerWorker() + " is larger than the "
+              + trainExamples + " training examples: lower it");
+    }
+
+    MultiLayerNetwork network = VaeNetworks.create(settings.model(), training);
+    SparkDl4jMultiLayer sparkNetwork =
+        new SparkDl4jMultiLayer(sc, network, trainingMaster(workers, training));
+    LOG.info(
+        "Training VAE {} with {} parameters on {} examples: {} workers, batch {} per worker, averaging every {} batches",
+        settings.model(), network.numParams(), trainExamples, workers, training.batchSizePerWorker(),
+        training.averagingFrequency());
+
+    List<EpochMetrics> history = new ArrayList<>();
+    long start = System.nanoTime();
+    try {
+      for (int epoch = 1; epoch <= training.epochs(); epoch++) {
+        history.add(runEpoch(sc, sparkNetwork, trainSets, trainBatches, testBatches, epoch, trainExamples));
+      }
+    } finally {
+      sc.clearJobGroup();
+      trainBatches.unpersist(false);
+      testBatches.unpersist(false);
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return publish(target, overwrite, network, manifest, history, workers, seconds);
+  }
+
+  private EpochMetrics runEpoch(
+      JavaSparkContext sc,
+      SparkDl4jMultiLayer sparkNetwork,
+      JavaRDD<DataSet> trainSets,
+      JavaRDD<INDArray> trainBatches,
+      JavaRDD<INDArray> testBatches,
+      int epoch,
+      long trainExamples) {
+    int epochs = settings.training().epochs();
+    LOG.info("Starting epoch {} of {}", epoch, epochs);
+    sc.setJobGroup("train-epoch-" + epoch, "train: epoch " + epoch + " of " + epochs, false);
+    long t0 = System.nanoTime();
+    sparkNetwork.fit(trainSets);
+    double epochSeconds = (System.nanoTime() - t0) / 1e9;
+
+    sc.setJobGroup("eval-epoch-" + epoch, "train: evaluate ELBO after epoch " + epoch, false);
+    Broadcast<VaeWeights> weights = sc.broadcast(VaeWeights.of(sparkNetwork.getNetwork()));
+    long seed = settings.training().seed();
+    VaeWeights.ElboSums train = ElboEvaluator.evaluate(trainBatches, weights, seed);
+    VaeWeights.ElboSums test = ElboEvaluator.evaluate(testBatches, weights, seed + 1);
+    weights.destroy();
+    EpochMetrics metrics = metrics(epoch, train, test, epochSeconds, trainExamples / epochSeconds);
+    LOG.info(
+        "Epoch {} of {}: train -ELBO {} (rec {}, KL {}), held-out -ELBO {} (rec {}, KL {}) nats/example, {} s, {} examples/s",
+        epoch, epochs, f(metrics.trainNegElbo()), f(metrics.trainReconstruction()), f(metrics.trainKl()),
+        f(metrics.testNegElbo()), f(metrics.testReconstruction()), f(metrics.testKl()), f(epochSeconds),
+        Math.round(metrics.examplesPerSecond()));
+    if (!metrics.isFinite()) {
+      throw new TrainingDivergedException(
+          "training diverged in epoch " + epoch + ": the negative ELBO is " + metrics.trainNegElbo()
+              + " (train) / " + metrics.testNegElbo() + " (held-out); lower vae.training.learning-rate");
+    }
+    return metrics;
+  }
+
+  private static EpochMetrics metrics(
+      int epoch, VaeWeights.ElboSums train, VaeWeights.ElboSums test, double seconds, double throughput) {
+    double nTrain = train.examples();
+    double nTest = test.examples();
+    return new EpochMetrics(
+        epoch,
+        (train.reconstruction() + train.kl()) / nTrain,
+        train.reconstruction() / nTrain,
+        train.kl() / nTrain,
+        (test.reconstruction() + test.kl()) / nTest,
+        test.reconstruction() / nTest,
+        test.kl() / nTest,
+        seconds,
+        throughput);
+  }
+
+  private JavaRDD<INDArray> batches(String split, int batchSize) {
+    JavaRDD<INDArray> batches =
+        MnistDataset.pixels(MnistDataset.read(spark, settings.paths().dataset(), split))
+            .mapPartitions(pixels -> MnistDataset.featureBatches(pixels, batchSize).iterator());
+    return batches.setName(split + " minibatches").persist(StorageLevel.MEMORY_AND_DISK_SER());
+  }
+
+  private static ParameterAveragingTrainingMaster trainingMaster(
+      int workers, Settings.TrainingSettings training) {
+    return new VaeTrainingMaster(
+        new ParameterAveragingTrainingMaster.Builder(workers, training.batchSizePerWorker())
+            .batchSizePerWorker(training.batchSizePerWorker())
+            .averagingFrequency(training.averagingFrequency())
+            .workerPrefetchNumBatches(training.prefetchBatches())
+            .saveUpdater(true)
+            .rddTrainingApproach(RDDTrainingApproach.Direct)
+            .repartionData(Repartition.Always)
+            .storageLevel(null)
+            .rngSeed(training.seed()));
+  }
+
+  private Result publish(
+      Path target,
+      boolean overwrite,
+      MultiLayerNetwork network,
+      MnistDataset.Manifest manifest,
+      List<EpochMetrics> history,
+      int workers,
+      double seconds) {
+    byte[] modelZip = ModelStore.serialize(network);
+    String version = modelVersion(modelZip);
+    EpochMetrics last = history.get(history.size() - 1);
+    ModelMetadata metadata =
+        new ModelMetadata(
+            version,
+            Instant.now().toString(),
+            configJson(),
+            new ModelMetadata.DataInfo(
+                settings.paths().dataset(), manifest.source(), manifest.fingerprint(),
+                manifest.trainExamples(), manifest.testExamples()),
+            last,
+            history,
+            BuildInfo.versions(spark.version()),
+            BuildInfo.gitCommit(),
+            new ModelMetadata.TrainingInfo(workers, history.size(), seconds, network.numParams()));
+    Path staging = storage.newStaging(target);
+    try {
+      models.writeModel(staging, modelZip);
+      models.writeMetrics(staging, history);
+      models.writeMetadata(staging, metadata);
+      storage.publish(staging, target, overwrite);
+    } catch (RuntimeException e) {
+      storage.discard(staging);
+      throw e;
+    }
+    LOG.info("Model {} published at {}", version, target);
+    return new Result(target.toString(), version, last);
+  }
+
+  private JsonNode configJson() {
+    try {
+      return Json.MAPPER.readTree(settings.toJson());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot render the resolved configuration", e);
+    }
+  }
+
+  private static String modelVersion(byte[] modelZip) {
+    try {
+      byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(modelZip);
+      return VERSION_TIME.format(Instant.now()) + "-" + HexFormat.of().formatHex(hash, 0, 4);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String f(double value) {
+    return String.format(java.util.Locale.ROOT, "%.2f", value);
+  }
+}
