@@ -71,11 +71,15 @@ public final class VaeCli {
     @Override
     public Integer call() {
       Settings settings = options.settings();
+      // A session that already exists (a notebook, a test, an embedding application) is used and left running.
+      boolean existing = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
       SparkSession spark = SparkSessions.create(settings, options.master);
       try {
         run(spark, settings, options.overwrite, spec.commandLine().getOut());
       } finally {
-        spark.stop();
+        if (!existing) {
+          spark.stop();
+        }
       }
       return 0;
     }

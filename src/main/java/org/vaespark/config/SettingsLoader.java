@@ -41,12 +41,36 @@ public final class SettingsLoader {
       fileConfig = ConfigFactory.parseFile(configFile, ConfigParseOptions.defaults().setAllowMissing(false));
     }
     Config config =
-        ConfigFactory.parseMap(overrides == null ? Map.of() : overrides, "command-line overrides")
+        overrides(overrides == null ? Map.of() : overrides)
             .withFallback(ConfigFactory.systemProperties())
             .withFallback(ConfigFactory.systemEnvironmentOverrides())
             .withFallback(fileConfig)
             .withFallback(ConfigFactory.defaultReferenceUnresolved());
     return fromConfig(config);
+  }
+
+  /**
+   * Command-line overrides: plain values are taken as strings (so paths such as {@code hdfs:///x} need no
+   * quoting; Typesafe converts "5" to a number where a number is expected), values that start with '[' or '{'
+   * are parsed as HOCON lists or objects, e.g. {@code vae.model.encoder-layer-sizes=[512,256]}.
+   */
+  static Config overrides(Map<String, String> overrides) {
+    Config config = ConfigFactory.empty("command-line overrides");
+    for (Map.Entry<String, String> entry : overrides.entrySet()) {
+      String value = entry.getValue().trim();
+      Config one;
+      if (value.startsWith("[") || value.startsWith("{")) {
+        try {
+          one = ConfigFactory.parseString(entry.getKey() + " = " + value);
+        } catch (ConfigException e) {
+          throw new SettingsException(entry.getKey() + " = " + value + " is not a valid list or object: " + e.getMessage(), e);
+        }
+      } else {
+        one = ConfigFactory.parseMap(Map.of(entry.getKey(), entry.getValue()), "command-line overrides");
+      }
+      config = one.withFallback(config);
+    }
+    return config;
   }
 
   /** Validates an already-layered config (tests use this with {@code ConfigFactory.parseString}). */

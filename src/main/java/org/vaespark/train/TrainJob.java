@@ -20,6 +20,7 @@ import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
@@ -68,7 +69,9 @@ public final class TrainJob {
 
     JavaRDD<INDArray> trainBatches = batches(MnistDataset.TRAIN, training.batchSizePerWorker());
     JavaRDD<INDArray> testBatches = batches(MnistDataset.TEST, training.evalBatchSize());
-    JavaRDD<DataSet> trainSets = trainBatches.map(features -> new DataSet(features, null));
+    // A VAE needs no labels, but dl4j-spark's batching splits DataSets and needs a labels array: one zero column.
+    JavaRDD<DataSet> trainSets =
+        trainBatches.map(features -> new DataSet(features, Nd4j.zeros(features.dataType(), features.rows(), 1)));
     long trainExamples = manifest.trainExamples();
     if (training.batchSizePerWorker() > trainExamples) {
       throw new org.vaespark.config.SettingsException(

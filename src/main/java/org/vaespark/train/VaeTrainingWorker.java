@@ -4,6 +4,7 @@ import java.util.Collection;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.core.storage.StatsStorageRouterProvider;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.LayerUpdater;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
@@ -49,8 +50,11 @@ public class VaeTrainingWorker extends ParameterAveragingTrainingWorker {
   public MultiLayerNetwork getInitialModel() {
     MultiLayerNetwork network = super.getInitialModel();
     vae = network.getLayer(0);
-    vae.setIterationCount(network.getLayerWiseConfigurations().getIterationCount());
-    vae.setEpochCount(network.getLayerWiseConfigurations().getEpochCount());
+    // Adam's bias correction reads the layer configuration's iteration count (BaseOptimizer.getIterationCount),
+    // which upstream never advances on the driver; the network-level count is the one the master advances.
+    MultiLayerConfiguration netConf = network.getLayerWiseConfigurations();
+    vae.conf().setIterationCount(netConf.getIterationCount());
+    vae.conf().setEpochCount(netConf.getEpochCount());
     INDArray updaterState = network.getUpdater().getStateViewArray();
     LayerUpdater updater = new LayerUpdater(vae, updaterState);
     if (updaterState != null && updater.getStateViewArray() != updaterState) {

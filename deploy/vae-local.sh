@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs the application jar outside spark-submit (laptop, CI, cron on one machine): Java 17 with Spark's
+# --add-opens list, Spark and Hadoop from the Maven classpath written by 'mvn package', ND4J's fastest
+# native build for this CPU, and off-heap limits for ND4J.
+# Usage: deploy/vae-local.sh <prepare|train|generate|pipeline> [options]   (build first: mvn -q package -DskipTests)
+# Environment: VAE_HEAP (default 4g), VAE_OFFHEAP (ND4J off-heap limit, default 6G), JAVA (default java).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+jar=$root/target/spark-vae-mnist.jar
+classpath_file=$root/target/classpath-provided.txt
+if [ ! -f "$jar" ] || [ ! -f "$classpath_file" ]; then
+  echo "error: $jar not built: run 'mvn -q package -DskipTests' in $root first" >&2
+  exit 2
+fi
+extension=""
+if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
+  extension=-avx512
+elif grep -qw avx2 /proc/cpuinfo 2>/dev/null; then
+  extension=-avx2
+fi
+opens=""
+for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
+         java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
+  opens="$opens --add-opens=java.base/$p=ALL-UNNAMED"
+done
+offheap=${VAE_OFFHEAP:-6G}
+# shellcheck disable=SC2086
+exec "${JAVA:-java}" $opens -Xmx"${VAE_HEAP:-4g}" \
+  -Djava.awt.headless=true \
+  -Djavacpp.platform.extension="$extension" \
+  -Dorg.bytedeco.javacpp.maxbytes="$offheap" -Dorg.bytedeco.javacpp.maxphysicalbytes="$offheap" \
+  -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
+  -cp "$jar:$(cat "$classpath_file")" org.vaespark.cli.VaeCli "$@"
