@@ -13,8 +13,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.vaespark.io.IdxReader;
 import org.vaespark.io.MnistDataset;
 import org.vaespark.model.VaeWeights;
 
@@ -66,11 +64,11 @@ final class Embeddings {
     }
 
     private void encodeBatch(VaeWeights w, List<Row> batch, List<Row> out) {
-      float[] features = new float[batch.size() * IdxReader.PIXELS];
-      for (int i = 0; i < batch.size(); i++) {
-        MnistDataset.toUnitFloats((byte[]) batch.get(i).get(3), features, i * IdxReader.PIXELS);
+      List<byte[]> pixels = new ArrayList<>(batch.size());
+      for (Row row : batch) {
+        pixels.add((byte[]) row.get(3));
       }
-      INDArray x = Nd4j.create(features, new long[] {batch.size(), IdxReader.PIXELS}, org.nd4j.linalg.api.buffer.DataType.FLOAT);
+      INDArray x = MnistDataset.features(pixels);
       VaeWeights.Encoded encoded = w.encode(x);
       for (int i = 0; i < batch.size(); i++) {
         Row row = batch.get(i);
@@ -80,18 +78,9 @@ final class Embeddings {
                 row.getInt(1),
                 row.getString(2),
                 modelVersion,
-                boxed(encoded.mean().getRow(i)),
-                boxed(encoded.logVar().getRow(i))));
+                MnistDataset.boxed(encoded.mean().getRow(i).toFloatVector()),
+                MnistDataset.boxed(encoded.logVar().getRow(i).toFloatVector())));
       }
-    }
-
-    private static Float[] boxed(INDArray row) {
-      float[] values = row.toFloatVector();
-      Float[] boxed = new Float[values.length];
-      for (int i = 0; i < values.length; i++) {
-        boxed[i] = values[i];
-      }
-      return boxed;
     }
   }
 }

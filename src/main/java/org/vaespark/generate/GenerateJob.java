@@ -125,7 +125,7 @@ public final class GenerateJob {
     INDArray digits = weights.decode(z);
     List<Row> rows = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      rows.add(RowFactory.create(i, version, boxed(z.getRow(i).toFloatVector()), toBytes(digits.getRow(i))));
+      rows.add(RowFactory.create(i, version, MnistDataset.boxed(z.getRow(i).toFloatVector()), toBytes(digits.getRow(i))));
     }
     spark.createDataFrame(rows, SAMPLE_SCHEMA).coalesce(1).write().mode(SaveMode.ErrorIfExists)
         .parquet(new Path(staging, SAMPLES).toString());
@@ -135,11 +135,11 @@ public final class GenerateJob {
   private void writeReconstructions(VaeWeights weights, Dataset<Row> test, Path staging) {
     List<Row> rows = test.orderBy(col("id")).select("pixels").limit(settings.generate().reconstructions()).collectAsList();
     int n = rows.size();
-    float[] features = new float[n * IdxReader.PIXELS];
-    for (int i = 0; i < n; i++) {
-      MnistDataset.toUnitFloats((byte[]) rows.get(i).get(0), features, i * IdxReader.PIXELS);
+    List<byte[]> pixels = new ArrayList<>(n);
+    for (Row row : rows) {
+      pixels.add((byte[]) row.get(0));
     }
-    INDArray x = Nd4j.create(features, new long[] {n, IdxReader.PIXELS}, org.nd4j.linalg.api.buffer.DataType.FLOAT);
+    INDArray x = MnistDataset.features(pixels);
     INDArray reconstructed = weights.decode(weights.encode(x).mean());
     // Pairs side by side: original in even columns, its reconstruction to its right.
     INDArray pairs = Nd4j.create(x.dataType(), 2L * n, IdxReader.PIXELS);
@@ -191,14 +191,6 @@ public final class GenerateJob {
 
   private static int columns(int n) {
     return (int) Math.ceil(Math.sqrt(n));
-  }
-
-  private static Float[] boxed(float[] values) {
-    Float[] out = new Float[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = values[i];
-    }
-    return out;
   }
 
   private static byte[] toBytes(INDArray intensities) {

@@ -104,6 +104,24 @@ public final class MnistDataset {
     }
   }
 
+  /** Pixel rows (784 bytes each) to an [n, 784] float matrix in [0, 1]. */
+  public static INDArray features(List<byte[]> pixels) {
+    float[] buffer = new float[pixels.size() * IdxReader.PIXELS];
+    for (int i = 0; i < pixels.size(); i++) {
+      toUnitFloats(pixels.get(i), buffer, i * IdxReader.PIXELS);
+    }
+    return matrix(buffer, pixels.size());
+  }
+
+  /** A float vector as the boxed array Spark's {@code array<float>} columns take. */
+  public static Float[] boxed(float[] values) {
+    Float[] out = new Float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = values[i];
+    }
+    return out;
+  }
+
   /** Minibatches of {@code batchSize} rows as [n, 784] float matrices; the last may be smaller. */
   public static List<INDArray> featureBatches(Iterator<byte[]> pixels, int batchSize) {
     List<INDArray> batches = new ArrayList<>();
@@ -123,7 +141,7 @@ public final class MnistDataset {
   }
 
   private static INDArray matrix(float[] buffer, int rows) {
-    float[] data = java.util.Arrays.copyOf(buffer, rows * IdxReader.PIXELS);
+    float[] data = buffer.length == rows * IdxReader.PIXELS ? buffer : java.util.Arrays.copyOf(buffer, rows * IdxReader.PIXELS);
     return Nd4j.create(data, new long[] {rows, IdxReader.PIXELS}, org.nd4j.linalg.api.buffer.DataType.FLOAT);
   }
 

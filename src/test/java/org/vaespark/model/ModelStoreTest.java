@@ -27,12 +27,12 @@ class ModelStoreTest {
   private final ModelStore store = new ModelStore(storage);
 
   private static INDArray digits(int n) {
-    float[] x = new float[n * 784];
     byte[] pixels = TestData.pixels(n);
+    java.util.List<byte[]> rows = new java.util.ArrayList<>();
     for (int i = 0; i < n; i++) {
-      MnistDataset.toUnitFloats(Arrays.copyOfRange(pixels, i * 784, (i + 1) * 784), x, i * 784);
+      rows.add(java.util.Arrays.copyOfRange(pixels, i * 784, (i + 1) * 784));
     }
-    return Nd4j.create(x, new long[] {n, 784}, DataType.FLOAT);
+    return MnistDataset.features(rows);
   }
 
   private org.apache.hadoop.fs.Path publish(MultiLayerNetwork network) {

@@ -21,12 +21,12 @@ class VaeWeightsTest {
       SettingsLoader.load(null, Map.of("vae.model.encoder-layer-sizes", "[64, 32]", "vae.model.latent-size", "5"));
 
   private static INDArray digits(int n) {
-    float[] x = new float[n * 784];
     byte[] pixels = TestData.pixels(n);
+    java.util.List<byte[]> rows = new java.util.ArrayList<>();
     for (int i = 0; i < n; i++) {
-      MnistDataset.toUnitFloats(java.util.Arrays.copyOfRange(pixels, i * 784, (i + 1) * 784), x, i * 784);
+      rows.add(java.util.Arrays.copyOfRange(pixels, i * 784, (i + 1) * 784));
     }
-    return Nd4j.create(x, new long[] {n, 784}, DataType.FLOAT);
+    return MnistDataset.features(rows);
   }
 
   @Test
