@@ -52,11 +52,21 @@ public record Settings(
   public record GenerateSettings(int samples, int reconstructions, long seed)
       implements Serializable {}
 
-  /** The resolved "vae" section as JSON, with comments and origins stripped. */
+  /** Spark settings whose values are credentials: never logged or written into metadata. */
+  private static final java.util.regex.Pattern SECRET_KEY =
+      java.util.regex.Pattern.compile("(?i).*(secret|password|token|credential|access\\.key|session\\.key).*");
+
+  /**
+   * The resolved "vae" section as JSON, with comments and origins stripped and credential values under
+   * {@code vae.spark.conf} replaced by "&lt;redacted&gt;".
+   */
   public String toJson() {
-    return resolved
-        .getConfig("vae")
-        .root()
-        .render(ConfigRenderOptions.concise().setFormatted(true));
+    Config vae = resolved.getConfig("vae");
+    for (String key : spark.conf().keySet()) {
+      if (SECRET_KEY.matcher(key).matches()) {
+        vae = vae.withValue("spark.conf.\"" + key + "\"", com.typesafe.config.ConfigValueFactory.fromAnyRef("<redacted>"));
+      }
+    }
+    return vae.root().render(ConfigRenderOptions.concise().setFormatted(true));
   }
 }

@@ -102,4 +102,14 @@ class SettingsLoaderTest {
     assertThat(s.model().encoderLayerSizes()).containsExactly(512, 256);
     assertThat(s.paths().input()).isEqualTo("hdfs://nn:8020/mnist//raw");
   }
+
+  @Test
+  void credentialsInSparkConfAreRedactedFromTheRecordedConfig() {
+    Settings s = SettingsLoader.load(null, Map.of(
+        "vae.spark.conf.\"spark.hadoop.fs.s3a.secret.key\"", "TOPSECRET123",
+        "vae.spark.conf.\"spark.hadoop.fs.s3a.access.key\"", "AKIAEXAMPLE",
+        "vae.spark.conf.\"spark.executor.memory\"", "4g"));
+    assertThat(s.spark().conf()).containsEntry("spark.hadoop.fs.s3a.secret.key", "TOPSECRET123");
+    assertThat(s.toJson()).doesNotContain("TOPSECRET123").doesNotContain("AKIAEXAMPLE").contains("<redacted>").contains("4g");
+  }
 }
