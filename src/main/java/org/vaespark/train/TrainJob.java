@@ -114,7 +114,8 @@ public final class TrainJob {
     LOG.info("Starting epoch {} of {}", epoch, epochs);
     sc.setJobGroup("train-epoch-" + epoch, "train: epoch " + epoch + " of " + epochs, false);
     long t0 = System.nanoTime();
-    sparkNetwork.fit(trainSets);
+    sparkNetwork.getNetwork().getLayerWiseConfigurations().setEpochCount(epoch - 1);
+    fit(sparkNetwork, trainSets, epoch);
     double epochSeconds = (System.nanoTime() - t0) / 1e9;
 
     sc.setJobGroup("eval-epoch-" + epoch, "train: evaluate ELBO after epoch " + epoch, false);
@@ -135,6 +136,27 @@ public final class TrainJob {
               + " (train) / " + metrics.testNegElbo() + " (held-out); lower vae.training.learning-rate");
     }
     return metrics;
+  }
+
+  /** Fits one epoch; a divergence detected on an executor comes back as a {@link TrainingDivergedException}. */
+  private static void fit(SparkDl4jMultiLayer sparkNetwork, JavaRDD<DataSet> trainSets, int epoch) {
+    try {
+      sparkNetwork.fit(trainSets);
+    } catch (Exception e) { // SparkException is checked in Java's eyes; rethrown as is below
+
+      String marker = TrainingDivergedException.class.getName() + ": ";
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        String message = String.valueOf(t.getMessage());
+        int at = message.indexOf(marker);
+        if (t instanceof TrainingDivergedException || at >= 0) {
+          String detail = at >= 0 ? message.substring(at + marker.length()).split("\n", 2)[0] : message;
+          throw new TrainingDivergedException(
+              "training diverged in epoch " + epoch + ": " + detail
+                  + "; nothing was published; lower vae.training.learning-rate");
+        }
+      }
+      throw e;
+    }
   }
 
   private static EpochMetrics metrics(

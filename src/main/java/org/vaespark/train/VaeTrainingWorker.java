@@ -72,6 +72,13 @@ public class VaeTrainingWorker extends ParameterAveragingTrainingWorker {
     vae.setInput(dataSet.getFeatures(), workspaces);
     solver.optimize(workspaces);
     Nd4j.getExecutioner().commit();
+    double score = vae.score();
+    if (!Double.isFinite(score)) {
+      // Deterministic for the same data and weights, so Spark's task retries fail the same way and the job stops.
+      throw new TrainingDivergedException(
+          "the VAE loss became " + score + " at iteration " + vae.conf().getIterationCount() + " (epoch "
+              + (vae.conf().getEpochCount() + 1) + ")");
+    }
     if (!isLast) {
       return null;
     }

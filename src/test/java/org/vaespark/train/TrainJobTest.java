@@ -65,4 +65,23 @@ class TrainJobTest extends SparkTestBase {
     assertThat(config.at("/model/latent-size").asInt()).isEqualTo(20);
     assertThat(Json.MAPPER.readTree(Files.readString(model.resolve("metadata.json"))).has("history")).isTrue();
   }
+
+  @Test
+  void divergenceStopsTrainingNamingEpochAndIterationAndPublishesNothing() {
+    Path input = TestData.writeSample(dir.resolve("idx"), 128, 64, false);
+    Settings settings = SettingsLoader.load(null, Map.of(
+        "vae.paths.input", input.toString(),
+        "vae.paths.output", dir.resolve("out").toString(),
+        "vae.prepare.shards", "1",
+        "vae.training.epochs", "2",
+        "vae.training.batch-size-per-worker", "32",
+        "vae.training.learning-rate", "10"));
+    new PrepareJob(spark, settings).run(false);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new TrainJob(spark, settings).run(false))
+        .isInstanceOf(TrainingDivergedException.class)
+        .hasMessageContaining("training diverged in epoch 1")
+        .hasMessageMatching("(?s).*the VAE loss became (NaN|-?Infinity) at iteration \\d+ \\(epoch 1\\).*")
+        .hasMessageContaining("vae.training.learning-rate");
+    assertThat(dir.resolve("out/model")).doesNotExist();
+  }
 }
