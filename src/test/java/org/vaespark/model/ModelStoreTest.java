@@ -27,12 +27,7 @@ class ModelStoreTest {
   private final ModelStore store = new ModelStore(storage);
 
   private static INDArray digits(int n) {
-    byte[] pixels = TestData.pixels(n);
-    java.util.List<byte[]> rows = new java.util.ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      rows.add(java.util.Arrays.copyOfRange(pixels, i * 784, (i + 1) * 784));
-    }
-    return MnistDataset.features(rows);
+    return TestData.features(n);
   }
 
   private org.apache.hadoop.fs.Path publish(MultiLayerNetwork network) {

@@ -21,12 +21,7 @@ class VaeWeightsTest {
       SettingsLoader.load(null, Map.of("vae.model.encoder-layer-sizes", "[64, 32]", "vae.model.latent-size", "5"));
 
   private static INDArray digits(int n) {
-    byte[] pixels = TestData.pixels(n);
-    java.util.List<byte[]> rows = new java.util.ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      rows.add(java.util.Arrays.copyOfRange(pixels, i * 784, (i + 1) * 784));
-    }
-    return MnistDataset.features(rows);
+    return TestData.features(n);
   }
 
   @Test

@@ -7,10 +7,14 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.apache.hadoop.conf.Configuration;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.vaespark.io.IdxReader;
+import org.vaespark.io.MnistDataset;
 
 /** Real MNIST digits from the bundled sample, and IDX files written for tests (well-formed or not). */
 public final class TestData {
@@ -24,6 +28,21 @@ public final class TestData {
   public static synchronized byte[] pixels(int n) {
     load();
     return Arrays.copyOf(sampleImages.pixels(), n * IdxReader.PIXELS);
+  }
+
+  /** The first {@code n} sample digits as an [n, 784] float matrix in [0, 1], as training sees them. */
+  public static INDArray features(int n) {
+    return features(0, n);
+  }
+
+  /** Sample digits {@code from} .. {@code from + n - 1} as an [n, 784] float matrix. */
+  public static INDArray features(int from, int n) {
+    byte[] pixels = pixels(from + n);
+    List<byte[]> rows = new ArrayList<>(n);
+    for (int i = from; i < from + n; i++) {
+      rows.add(Arrays.copyOfRange(pixels, i * IdxReader.PIXELS, (i + 1) * IdxReader.PIXELS));
+    }
+    return MnistDataset.features(rows);
   }
 
   public static synchronized byte[] labels(int n) {

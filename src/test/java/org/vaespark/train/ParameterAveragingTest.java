@@ -92,15 +92,9 @@ class ParameterAveragingTest extends SparkTestBase {
   }
 
   private static JavaRDD<DataSet> minibatches(int count) {
-    byte[] pixels = TestData.pixels(count * BATCH);
     List<DataSet> sets = new ArrayList<>();
     for (int b = 0; b < count; b++) {
-      float[] x = new float[BATCH * 784];
-      for (int i = 0; i < BATCH; i++) {
-        int example = b * BATCH + i;
-        MnistDataset.toUnitFloats(java.util.Arrays.copyOfRange(pixels, example * 784, (example + 1) * 784), x, i * 784);
-      }
-      INDArray features = Nd4j.create(x, new long[] {BATCH, 784}, DataType.FLOAT);
+      INDArray features = TestData.features(b * BATCH, BATCH);
       sets.add(new DataSet(features, Nd4j.zeros(DataType.FLOAT, BATCH, 1)));
     }
     return JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(sets, WORKERS);
