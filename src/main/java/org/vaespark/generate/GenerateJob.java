@@ -77,7 +77,7 @@ public final class GenerateJob {
     List<EpochMetrics> history = models.loadMetrics(modelFolder);
     VaeWeights weights = VaeWeights.of(network);
     checkCompatible(weights, modelFolder);
-    MnistDataset.readManifest(storage, settings.paths().dataset());
+    MnistDataset.Manifest manifest = MnistDataset.readManifest(storage, settings.paths().dataset());
     Dataset<Row> train = MnistDataset.read(spark, settings.paths().dataset(), MnistDataset.TRAIN);
     Dataset<Row> test = MnistDataset.read(spark, settings.paths().dataset(), MnistDataset.TEST);
     String version = metadata.modelVersion();
@@ -89,12 +89,12 @@ public final class GenerateJob {
       sc.setJobGroup("generate", "generate: samples, reconstructions, embeddings, plots", false);
       writeSamples(weights, version, staging);
       writeReconstructions(weights, test, staging);
-      long count = writeEmbeddings(train.unionByName(test), broadcast, version, staging);
+      writeEmbeddings(train.unionByName(test), broadcast, version, staging);
       storage.writeBytes(new Path(staging, LOSS_PNG), Plots.lossCurves(history, version));
       writeScatter(new Path(staging, EMBEDDINGS), weights.latentSize(), version, staging);
       storage.publish(staging, target, overwrite);
       LOG.info("Generated outputs of model {} published at {}", version, target);
-      return new Result(target.toString(), version, count);
+      return new Result(target.toString(), version, manifest.trainExamples() + manifest.testExamples());
     } catch (RuntimeException e) {
       storage.discard(staging);
       throw e;
@@ -150,11 +150,10 @@ public final class GenerateJob {
     storage.writeBytes(new Path(staging, RECONSTRUCTIONS_PNG), ImageGrid.png(pairs, 8, 2));
   }
 
-  private long writeEmbeddings(
+  private void writeEmbeddings(
       Dataset<Row> examples, Broadcast<VaeWeights> weights, String version, Path staging) {
     Dataset<Row> embeddings = Embeddings.of(examples, weights, version);
     embeddings.write().mode(SaveMode.ErrorIfExists).parquet(new Path(staging, EMBEDDINGS).toString());
-    return spark.read().parquet(new Path(staging, EMBEDDINGS).toString()).count();
   }
 
   private void writeScatter(Path embeddings, int latentSize, String version, Path staging) {

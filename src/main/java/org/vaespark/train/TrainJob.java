@@ -64,6 +64,12 @@ public final class TrainJob {
     String dataset = settings.paths().dataset();
     MnistDataset.Manifest manifest = MnistDataset.readManifest(storage, dataset);
     Settings.TrainingSettings training = settings.training();
+    long trainExamples = manifest.trainExamples();
+    if (training.batchSizePerWorker() > trainExamples) {
+      throw new org.vaespark.config.SettingsException(
+          "vae.training.batch-size-per-worker = " + training.batchSizePerWorker() + " is larger than the "
+              + trainExamples + " training examples: lower it");
+    }
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int workers = training.workers() > 0 ? training.workers() : sc.defaultParallelism();
 
@@ -72,13 +78,6 @@ public final class TrainJob {
     // A VAE needs no labels, but dl4j-spark's batching splits DataSets and needs a labels array: one zero column.
     JavaRDD<DataSet> trainSets =
         trainBatches.map(features -> new DataSet(features, Nd4j.zeros(features.dataType(), features.rows(), 1)));
-    long trainExamples = manifest.trainExamples();
-    if (training.batchSizePerWorker() > trainExamples) {
-      throw new org.vaespark.config.SettingsException(
-          "vae.training.batch-size-per-worker = " + training.batchSizePerWorker() + " is larger than the "
-              + trainExamples + " training examples: lower it");
-    }
-
     MultiLayerNetwork network = VaeNetworks.create(settings.model(), training);
     SparkDl4jMultiLayer sparkNetwork =
         new SparkDl4jMultiLayer(sc, network, trainingMaster(workers, training));

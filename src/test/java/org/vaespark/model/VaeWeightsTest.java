@@ -12,7 +12,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.vaespark.config.Settings;
 import org.vaespark.config.SettingsLoader;
-import org.vaespark.io.MnistDataset;
 import org.vaespark.testing.TestData;
 
 /** Our inference code must compute exactly what DL4J's VAE layer computes. */

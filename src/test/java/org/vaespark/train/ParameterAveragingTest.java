@@ -20,7 +20,6 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.vaespark.config.Settings;
 import org.vaespark.config.SettingsLoader;
-import org.vaespark.io.MnistDataset;
 import org.vaespark.model.VaeNetworks;
 import org.vaespark.testing.SparkTestBase;
 import org.vaespark.testing.TestData;

@@ -23,15 +23,22 @@ import org.vaespark.testing.TestData;
 class TrainJobTest extends SparkTestBase {
   @TempDir Path dir;
 
-  @Test
-  void heldOutLossFallsClearlyAndTheModelIsPublishedWithProvenance() throws Exception {
-    Path input = TestData.writeSample(dir.resolve("idx"), 400, 200, true);
-    Settings settings = SettingsLoader.load(null, Map.of(
+  /** Small-data settings: the given input, outputs under the test folder, batch 32, plus {@code extra}. */
+  private Settings settings(Path input, Map<String, String> extra) {
+    Map<String, String> all = new java.util.HashMap<>(Map.of(
         "vae.paths.input", input.toString(),
         "vae.paths.output", dir.resolve("out").toString(),
         "vae.prepare.shards", "2",
+        "vae.training.batch-size-per-worker", "32"));
+    all.putAll(extra);
+    return SettingsLoader.load(null, all);
+  }
+
+  @Test
+  void heldOutLossFallsClearlyAndTheModelIsPublishedWithProvenance() throws Exception {
+    Path input = TestData.writeSample(dir.resolve("idx"), 400, 200, true);
+    Settings settings = settings(input, Map.of(
         "vae.training.epochs", "5",
-        "vae.training.batch-size-per-worker", "32",
         "vae.training.averaging-frequency", "2",
         "vae.training.workers", "2"));
     String fingerprint = new PrepareJob(spark, settings).run(false).manifest().fingerprint();
@@ -69,13 +76,7 @@ class TrainJobTest extends SparkTestBase {
   @Test
   void divergenceStopsTrainingNamingEpochAndIterationAndPublishesNothing() {
     Path input = TestData.writeSample(dir.resolve("idx"), 128, 64, false);
-    Settings settings = SettingsLoader.load(null, Map.of(
-        "vae.paths.input", input.toString(),
-        "vae.paths.output", dir.resolve("out").toString(),
-        "vae.prepare.shards", "1",
-        "vae.training.epochs", "2",
-        "vae.training.batch-size-per-worker", "32",
-        "vae.training.learning-rate", "10"));
+    Settings settings = settings(input, Map.of("vae.training.epochs", "2", "vae.training.learning-rate", "10"));
     new PrepareJob(spark, settings).run(false);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> new TrainJob(spark, settings).run(false))
         .isInstanceOf(TrainingDivergedException.class)
