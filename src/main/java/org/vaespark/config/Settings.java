@@ -25,7 +25,8 @@ public record Settings(
       implements Serializable {}
 
   /** Input folder and the published locations of each job's output. */
-  public record Paths(String input, String output, String dataset, String model, String generated)
+  public record Paths(
+      String input, String output, String dataset, String model, String generated, String checkpoints)
       implements Serializable {}
 
   public record PrepareSettings(int shards) implements Serializable {}
@@ -46,8 +47,15 @@ public record Settings(
       double learningRate,
       long seed,
       int prefetchBatches,
-      int evalBatchSize)
+      int evalBatchSize,
+      CheckpointSettings checkpoint)
       implements Serializable {}
+
+  /**
+   * Training checkpoints: written every {@code interval} epochs (0 turns them off), the newest {@code keep}
+   * kept; {@code resume} makes {@code train} continue from the newest complete one.
+   */
+  public record CheckpointSettings(int interval, int keep, boolean resume) implements Serializable {}
 
   public record GenerateSettings(int samples, int reconstructions, long seed)
       implements Serializable {}

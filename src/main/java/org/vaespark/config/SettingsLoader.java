@@ -115,7 +115,8 @@ public final class SettingsLoader {
             nonBlank(c, "vae.paths.output"),
             nonBlank(c, "vae.paths.dataset"),
             nonBlank(c, "vae.paths.model"),
-            nonBlank(c, "vae.paths.generated"));
+            nonBlank(c, "vae.paths.generated"),
+            nonBlank(c, "vae.paths.checkpoints"));
     Settings.PrepareSettings prepare =
         new Settings.PrepareSettings(intIn(c, "vae.prepare.shards", 1, 10_000));
     Settings.ModelSettings model =
@@ -133,7 +134,11 @@ public final class SettingsLoader {
             doubleIn(c, "vae.training.learning-rate", 0.0, 10.0),
             c.getLong("vae.training.seed"),
             intIn(c, "vae.training.prefetch-batches", 0, 1000),
-            intIn(c, "vae.training.eval-batch-size", 1, 1_000_000));
+            intIn(c, "vae.training.eval-batch-size", 1, 1_000_000),
+            new Settings.CheckpointSettings(
+                intIn(c, "vae.training.checkpoint.interval", 0, 100_000),
+                intIn(c, "vae.training.checkpoint.keep", 1, 1000),
+                c.getBoolean("vae.training.checkpoint.resume")));
     Settings.GenerateSettings generate =
         new Settings.GenerateSettings(
             intIn(c, "vae.generate.samples", 1, 100_000),

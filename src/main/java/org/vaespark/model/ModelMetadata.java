@@ -27,5 +27,6 @@ public record ModelMetadata(
 
   public record DataInfo(String dataset, String source, String fingerprint, long trainExamples, long testExamples) {}
 
-  public record TrainingInfo(int workers, int epochs, double seconds, long parameters) {}
+  /** @param resumedFromEpoch the checkpointed epoch the last run resumed from; 0 when it started afresh */
+  public record TrainingInfo(int workers, int epochs, double seconds, long parameters, int resumedFromEpoch) {}
 }

@@ -57,6 +57,11 @@ public final class ModelStore {
   }
 
   public MultiLayerNetwork loadNetwork(Path folder) {
+    return loadNetwork(folder, false);
+  }
+
+  /** Loads the network of a published folder, with its updater (Adam) state when {@code withUpdater}. */
+  public MultiLayerNetwork loadNetwork(Path folder, boolean withUpdater) {
     storage.requirePublished(folder, "model", "train");
     Path file = new Path(folder, MODEL_FILE);
     if (!storage.exists(file)) {
@@ -64,7 +69,7 @@ public final class ModelStore {
     }
     MultiLayerNetwork network;
     try (InputStream in = storage.fs(file).open(file)) {
-      network = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(in.readAllBytes()), false);
+      network = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(in.readAllBytes()), withUpdater);
     } catch (IOException | RuntimeException e) {
       throw new InputFileException(
           file + ": not a readable DL4J model (" + e.getMessage() + "); the file is corrupt or truncated, retrain it", e);

@@ -73,32 +73,110 @@ public final class TrainJob {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int workers = training.workers() > 0 ? training.workers() : sc.defaultParallelism();
 
+    Checkpoints checkpoints = new Checkpoints(storage, new Path(settings.paths().checkpoints()), training.checkpoint().keep());
+    Start start = start(checkpoints, manifest);
+
     JavaRDD<INDArray> trainBatches = batches(MnistDataset.TRAIN, training.batchSizePerWorker());
     JavaRDD<INDArray> testBatches = batches(MnistDataset.TEST, training.evalBatchSize());
     // A VAE needs no labels, but dl4j-spark's batching splits DataSets and needs a labels array: one zero column.
     JavaRDD<DataSet> trainSets =
         trainBatches.map(features -> new DataSet(features, Nd4j.zeros(features.dataType(), features.rows(), 1)));
-    MultiLayerNetwork network = VaeNetworks.create(settings.model(), training);
-    SparkDl4jMultiLayer sparkNetwork =
-        new SparkDl4jMultiLayer(sc, network, trainingMaster(workers, training));
+    MultiLayerNetwork network = start.network();
+    VaeTrainingMaster master = trainingMaster(workers, training);
+    SparkDl4jMultiLayer sparkNetwork = new SparkDl4jMultiLayer(sc, network, master);
     LOG.info(
         "Training VAE {} with {} parameters on {} examples: {} workers, batch {} per worker, averaging every {} batches",
         settings.model(), network.numParams(), trainExamples, workers, training.batchSizePerWorker(),
         training.averagingFrequency());
 
-    List<EpochMetrics> history = new ArrayList<>();
-    long start = System.nanoTime();
+    List<EpochMetrics> history = new ArrayList<>(start.history());
+    double seconds = start.seconds();
     try {
-      for (int epoch = 1; epoch <= training.epochs(); epoch++) {
+      for (int epoch = start.epoch() + 1; epoch <= training.epochs(); epoch++) {
+        long t0 = System.nanoTime();
+        master.startEpoch(training.seed(), epoch);
         history.add(runEpoch(sc, sparkNetwork, trainSets, trainBatches, testBatches, epoch, trainExamples));
+        seconds += (System.nanoTime() - t0) / 1e9;
+        checkpoint(checkpoints, network, epoch, history, seconds, manifest);
       }
+    } catch (TrainingDivergedException e) {
+      throw new TrainingDivergedException(e.getMessage() + lastGood(checkpoints));
     } finally {
       sc.clearJobGroup();
       trainBatches.unpersist(false);
       testBatches.unpersist(false);
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    return publish(target, overwrite, network, manifest, history, workers, seconds);
+    Result result = publish(target, overwrite, network, manifest, history, workers, seconds, start.epoch());
+    checkpoints.clear();
+    return result;
+  }
+
+  /** Where training starts: the newest complete checkpoint when resuming is on and one exists, else epoch 0. */
+  private record Start(MultiLayerNetwork network, int epoch, List<EpochMetrics> history, double seconds) {}
+
+  private Start start(Checkpoints checkpoints, MnistDataset.Manifest manifest) {
+    Settings.TrainingSettings training = settings.training();
+    if (!training.checkpoint().resume()) {
+      checkpoints.clear();
+    }
+    java.util.Optional<Checkpoints.Checkpoint> latest =
+        training.checkpoint().resume() ? checkpoints.latest() : java.util.Optional.empty();
+    if (latest.isEmpty()) {
+      return new Start(VaeNetworks.create(settings.model(), training), 0, List.of(), 0);
+    }
+    Checkpoints.Checkpoint checkpoint = latest.get();
+    TrainingState state = checkpoint.state();
+    requireCompatible(checkpoint, manifest);
+    MultiLayerNetwork network = checkpoint.network();
+    double checkpointRate = network.getLearningRate(0);
+    if (checkpointRate != training.learningRate()) {
+      LOG.info("Learning rate changed since the checkpoint: {} -> {}", checkpointRate, training.learningRate());
+      network.setLearningRate(training.learningRate());
+    }
+    LOG.info(
+        "Resuming from checkpoint {}: epoch {} of {} done, iteration {}, held-out -ELBO {}",
+        checkpoint.folder(), state.epoch(), training.epochs(), state.iterations(),
+        f(state.history().get(state.history().size() - 1).testNegElbo()));
+    return new Start(network, state.epoch(), state.history(), state.trainingSeconds());
+  }
+
+  private void requireCompatible(Checkpoints.Checkpoint checkpoint, MnistDataset.Manifest manifest) {
+    TrainingState state = checkpoint.state();
+    String restart = ": set vae.training.checkpoint.resume = false to start over, or delete " + checkpoint.folder().getParent();
+    if (!state.datasetFingerprint().equals(manifest.fingerprint())) {
+      throw new org.vaespark.config.SettingsException(
+          "checkpoint " + checkpoint.folder() + " was trained on data with fingerprint " + state.datasetFingerprint()
+              + ", but the dataset at " + settings.paths().dataset() + " has fingerprint " + manifest.fingerprint() + restart);
+    }
+    if (!state.model().equals(settings.model()) || state.seed() != settings.training().seed()) {
+      throw new org.vaespark.config.SettingsException(
+          "checkpoint " + checkpoint.folder() + " has model " + state.model() + " and seed " + state.seed()
+              + ", but vae.model is " + settings.model() + " and vae.training.seed is " + settings.training().seed() + restart);
+    }
+  }
+
+  private void checkpoint(
+      Checkpoints checkpoints, MultiLayerNetwork network, int epoch, List<EpochMetrics> history, double seconds,
+      MnistDataset.Manifest manifest) {
+    int interval = settings.training().checkpoint().interval();
+    if (interval == 0 || epoch % interval != 0) {
+      return;
+    }
+    TrainingState state =
+        new TrainingState(
+            epoch, network.getLayerWiseConfigurations().getIterationCount(), settings.training().seed(),
+            List.copyOf(history), seconds, manifest.fingerprint(), settings.model(), Instant.now().toString());
+    Path written = checkpoints.write(network, state);
+    LOG.info("Checkpoint of epoch {} written to {}", epoch, written);
+  }
+
+  private static String lastGood(Checkpoints checkpoints) {
+    List<Path> complete = checkpoints.complete();
+    if (complete.isEmpty()) {
+      return "; no checkpoint was written yet";
+    }
+    return "; the last good checkpoint, " + complete.get(complete.size() - 1)
+        + ", is kept, and training resumes from it when run again";
   }
 
   private EpochMetrics runEpoch(
@@ -181,7 +259,7 @@ public final class TrainJob {
     return batches.setName(split + " minibatches").persist(StorageLevel.MEMORY_AND_DISK_SER());
   }
 
-  private static ParameterAveragingTrainingMaster trainingMaster(
+  private static VaeTrainingMaster trainingMaster(
       int workers, Settings.TrainingSettings training) {
     return new VaeTrainingMaster(
         new ParameterAveragingTrainingMaster.Builder(workers, training.batchSizePerWorker())
@@ -202,7 +280,8 @@ public final class TrainJob {
       MnistDataset.Manifest manifest,
       List<EpochMetrics> history,
       int workers,
-      double seconds) {
+      double seconds,
+      int resumedFromEpoch) {
     byte[] modelZip = ModelStore.serialize(network);
     String version = modelVersion(modelZip);
     EpochMetrics last = history.get(history.size() - 1);
@@ -218,7 +297,7 @@ public final class TrainJob {
             history,
             BuildInfo.versions(spark.version()),
             BuildInfo.gitCommit(),
-            new ModelMetadata.TrainingInfo(workers, history.size(), seconds, network.numParams()));
+            new ModelMetadata.TrainingInfo(workers, history.size(), seconds, network.numParams(), resumedFromEpoch));
     Path staging = storage.newStaging(target);
     try {
       models.writeModel(staging, modelZip);

@@ -19,6 +19,14 @@ public class VaeTrainingMaster extends ParameterAveragingTrainingMaster {
     super(builder);
   }
 
+  /**
+   * Reseeds the generator that splits each epoch's data between averaging rounds, from the training seed and
+   * the epoch, so a run resumed from a checkpoint splits later epochs as the uninterrupted run would have.
+   */
+  public void startEpoch(long seed, int epoch) {
+    rng = new java.util.Random(Seeds.derive(seed, epoch));
+  }
+
   @Override
   public ParameterAveragingTrainingWorker getWorkerInstance(SparkDl4jMultiLayer network) {
     NetBroadcastTuple tuple =

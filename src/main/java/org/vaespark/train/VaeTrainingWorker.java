@@ -1,6 +1,7 @@
 package org.vaespark.train;
 
 import java.util.Collection;
+import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.core.storage.StatsStorageRouterProvider;
 import org.deeplearning4j.nn.api.Layer;
@@ -55,6 +56,10 @@ public class VaeTrainingWorker extends ParameterAveragingTrainingWorker {
     MultiLayerConfiguration netConf = network.getLayerWiseConfigurations();
     vae.conf().setIterationCount(netConf.getIterationCount());
     vae.conf().setEpochCount(netConf.getEpochCount());
+    // The reparameterisation noise of this round: a function of the seed, the round and the partition only, so
+    // a retried task and a run resumed from a checkpoint draw exactly the same noise.
+    Nd4j.getRandom().setSeed(
+        Seeds.derive(netConf.getConf(0).getSeed(), netConf.getIterationCount(), TaskContext.getPartitionId()));
     INDArray updaterState = network.getUpdater().getStateViewArray();
     LayerUpdater updater = new LayerUpdater(vae, updaterState);
     if (updaterState != null && updater.getStateViewArray() != updaterState) {

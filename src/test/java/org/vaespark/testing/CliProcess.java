@@ -1,0 +1,90 @@
+package org.vaespark.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.vaespark.cli.VaeCli;
+
+/**
+ * The command-line tool in a JVM of its own, started with this test JVM's classpath and options (the Java 17
+ * {@code --add-opens} list, ND4J memory limits), its output going to a log file. Fault tests kill it.
+ */
+public final class CliProcess implements AutoCloseable {
+  private final Process process;
+  private final Path log;
+
+  private CliProcess(Process process, Path log) {
+    this.process = process;
+    this.log = log;
+  }
+
+  public static CliProcess start(Path log, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (!option.startsWith("-Xmx")) {
+        command.add(option);
+      }
+    }
+    command.add("-Xmx1g");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(VaeCli.class.getName());
+    command.addAll(List.of(args));
+    try {
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      return new CliProcess(process, log);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + command, e);
+    }
+  }
+
+  public Process process() {
+    return process;
+  }
+
+  /** Waits until {@code file} exists; fails if the process ends first or the time runs out. */
+  public void awaitFile(Path file, long timeoutSeconds) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+    while (!Files.exists(file)) {
+      if (!process.isAlive()) {
+        throw new AssertionError("process ended (exit " + process.exitValue() + ") before " + file + " appeared:\n" + log());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(file + " did not appear within " + timeoutSeconds + " s:\n" + log());
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** SIGKILL: no shutdown hooks, no finally blocks, exactly like an OOM killer or a lost node. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
+  public int waitFor(long timeoutSeconds) throws InterruptedException {
+    if (!process.waitFor(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("process did not finish within " + timeoutSeconds + " s:\n" + log());
+    }
+    return process.exitValue();
+  }
+
+  public String log() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    process.destroyForcibly();
+  }
+}
