@@ -67,7 +67,9 @@ public final class Storage {
         throw new IOException("mkdirs returned false");
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create staging folder " + staging + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot create staging folder " + staging + " (" + e.getMessage() + "): check that " + target.getParent()
+              + " is a folder this user can write (vae.paths.output)", e);
     }
     return staging;
   }

@@ -85,4 +85,71 @@ class TrainJobTest extends SparkTestBase {
         .hasMessageContaining("vae.training.learning-rate");
     assertThat(dir.resolve("out/model")).doesNotExist();
   }
+
+  /** A real checkpoint of epoch 1 (a network trained a few steps on the prepared digits), as a crash would leave. */
+  private Checkpoints checkpointOfEpochOne(Settings settings, String fingerprint) {
+    org.deeplearning4j.nn.multilayer.MultiLayerNetwork network =
+        org.vaespark.model.VaeNetworks.create(settings.model(), settings.training());
+    for (int i = 0; i < 4; i++) {
+      network.pretrainLayer(0, TestData.features(i * 32, 32));
+    }
+    Checkpoints checkpoints = new Checkpoints(
+        new Storage(spark.sparkContext().hadoopConfiguration()),
+        new org.apache.hadoop.fs.Path(settings.paths().checkpoints()), 2);
+    EpochMetrics epoch1 = new EpochMetrics(1, 300, 280, 20, 301, 281, 20, 1, 100);
+    checkpoints.write(network, new TrainingState(1, 4, settings.training().seed(), List.of(epoch1), 1.0,
+        fingerprint, settings.model(), "2026-11-23T00:00:00Z"));
+    return checkpoints;
+  }
+
+  @Test
+  void divergenceKeepsTheLastGoodCheckpointAndALowerLearningRateResumesFromIt() {
+    Path input = TestData.writeSample(dir.resolve("idx"), 128, 64, false);
+    Settings diverging = settings(input, Map.of("vae.training.epochs", "3", "vae.training.learning-rate", "10"));
+    String fingerprint = new PrepareJob(spark, diverging).run(false).manifest().fingerprint();
+    Settings fixed = settings(input, Map.of("vae.training.epochs", "3"));
+    Checkpoints checkpoints = checkpointOfEpochOne(fixed, fingerprint);
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new TrainJob(spark, diverging).run(false))
+        .isInstanceOf(TrainingDivergedException.class)
+        .hasMessageContaining("training diverged in epoch 2")
+        .hasMessageContaining("the last good checkpoint")
+        .hasMessageContaining("epoch-00001, is kept");
+    assertThat(dir.resolve("out/model")).doesNotExist();
+    assertThat(checkpoints.complete()).extracting(org.apache.hadoop.fs.Path::getName).containsExactly("epoch-00001");
+
+    new TrainJob(spark, fixed).run(false);
+    ModelStore store = new ModelStore(new Storage(spark.sparkContext().hadoopConfiguration()));
+    org.apache.hadoop.fs.Path model = new org.apache.hadoop.fs.Path(dir.resolve("out/model").toString());
+    assertThat(store.loadMetrics(model)).extracting(EpochMetrics::epoch).containsExactly(1, 2, 3);
+    assertThat(store.loadMetadata(model).training().resumedFromEpoch()).isEqualTo(1);
+    assertThat(store.loadMetrics(model).get(2).testNegElbo()).isFinite();
+    assertThat(dir.resolve("out/checkpoints")).doesNotExist();
+  }
+
+  @Test
+  void aCheckpointOfAnotherArchitectureOrOtherDataIsNotResumed() {
+    Path input = TestData.writeSample(dir.resolve("idx"), 128, 64, false);
+    Settings settings = settings(input, Map.of("vae.training.epochs", "2"));
+    String fingerprint = new PrepareJob(spark, settings).run(false).manifest().fingerprint();
+    checkpointOfEpochOne(settings, fingerprint);
+
+    Settings otherLatent = settings(input, Map.of("vae.training.epochs", "2", "vae.model.latent-size", "8"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new TrainJob(spark, otherLatent).run(false))
+        .isInstanceOf(org.vaespark.config.SettingsException.class)
+        .hasMessageContaining("latentSize=20")
+        .hasMessageContaining("latentSize=8")
+        .hasMessageContaining("vae.training.checkpoint.resume = false");
+
+    checkpointOfEpochOne(settings, "another-fingerprint");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new TrainJob(spark, settings).run(false))
+        .isInstanceOf(org.vaespark.config.SettingsException.class)
+        .hasMessageContaining("fingerprint another-fingerprint")
+        .hasMessageContaining(fingerprint);
+    assertThat(dir.resolve("out/model")).doesNotExist();
+
+    Settings fresh = settings(input, Map.of("vae.training.epochs", "1", "vae.training.checkpoint.resume", "false"));
+    new TrainJob(spark, fresh).run(false);
+    assertThat(dir.resolve("out/model/_SUCCESS")).exists();
+  }
 }

@@ -1,0 +1,190 @@
+package org.vaespark.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.apache.commons.io.FileUtils;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.vaespark.testing.SparkTestBase;
+import org.vaespark.testing.TestData;
+import picocli.CommandLine;
+
+/**
+ * Bad Parquet input, bad models and bad settings given to {@code train} and {@code generate} through the real
+ * command line: each exits with {@link VaeCli#EXIT_BAD_INPUT}, names the thing and the problem, and leaves no
+ * output and no staging folder behind. (Bad IDX files: {@code IdxReaderTest} and {@code PrepareJobTest}.)
+ */
+class BadInputTest extends SparkTestBase {
+  @TempDir static Path dir;
+  private static Path good;
+
+  private record Outcome(int code, String err) {}
+
+  @BeforeAll
+  static void trainOneEpoch() {
+    Path input = TestData.writeSample(dir.resolve("idx"), 200, 100, false);
+    good = dir.resolve("good");
+    Outcome outcome = run("pipeline", "--input", input.toString(), "--output", good.toString(),
+        "--set", "vae.training.epochs=1", "--set", "vae.training.batch-size-per-worker=32",
+        "--set", "vae.prepare.shards=2", "--set", "vae.generate.samples=4", "--set", "vae.generate.reconstructions=4");
+    assertThat(outcome.code()).as(outcome.err()).isZero();
+  }
+
+  private static Outcome run(String... args) {
+    StringWriter err = new StringWriter();
+    CommandLine cli = VaeCli.commandLine();
+    cli.setOut(new PrintWriter(new StringWriter()));
+    cli.setErr(new PrintWriter(err));
+    int code = cli.execute(args);
+    return new Outcome(code, err.toString());
+  }
+
+  /** Runs {@code command} on the output root {@code out}; {@code generate} uses the good model unless out has one. */
+  private static Outcome runOn(String command, Path out, String... extra) {
+    List<String> args = new ArrayList<>(List.of(command, "--output", out.toString()));
+    if (command.equals("generate") && !Files.exists(out.resolve("model"))) {
+      args.addAll(List.of("--set", "vae.paths.model=" + good.resolve("model")));
+    }
+    args.addAll(List.of(extra));
+    return run(args.toArray(String[]::new));
+  }
+
+  /** A copy of the good dataset under a fresh output root, changed by {@code change}. */
+  private static Path datasetCopy(String name, UnaryOperator<Path> change) {
+    Path out = dir.resolve(name);
+    try {
+      FileUtils.copyDirectory(good.resolve("dataset").toFile(), out.resolve("dataset").toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    change.apply(out.resolve("dataset"));
+    return out;
+  }
+
+  /** Replaces one split with {@code rewrite} of it, keeping the manifest and {@code _SUCCESS}. */
+  private static Path withSplit(String name, String split, java.util.function.Function<Dataset<Row>, Dataset<Row>> rewrite) {
+    return datasetCopy(name, dataset -> {
+      Dataset<Row> rows = spark.read().parquet(good.resolve("dataset").resolve(split).toString());
+      FileUtils.deleteQuietly(dataset.resolve(split).toFile());
+      rewrite.apply(rows).write().parquet(dataset.resolve(split).toString());
+      return dataset;
+    });
+  }
+
+  private static void assertRefused(Outcome outcome, Path out, String... messageParts) {
+    assertThat(outcome.code()).as(outcome.err()).isEqualTo(VaeCli.EXIT_BAD_INPUT);
+    assertThat(outcome.err()).startsWith("error: ").contains(messageParts).doesNotContain("\tat ");
+    for (String output : new String[] {"generated", "checkpoints"}) {
+      assertThat(out.resolve(output)).as(output + " not written").doesNotExist();
+    }
+    if (Files.exists(out)) {
+      try (Stream<Path> entries = Files.list(out)) {
+        assertThat(entries.map(p -> p.getFileName().toString())).as("no staging folder left").noneMatch(n -> n.startsWith("."));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"train", "generate"})
+  void missingDataset(String command) {
+    Path out = dir.resolve("no-dataset-" + command);
+    assertRefused(runOn(command, out), out, "dataset not found at", "run 'prepare' first");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"train", "generate"})
+  void datasetWithoutSuccessMarker(String command) {
+    Path out = datasetCopy("unfinished-" + command, d -> {
+      FileUtils.deleteQuietly(d.resolve("_SUCCESS").toFile());
+      return d;
+    });
+    assertRefused(runOn(command, out), out, "has no _SUCCESS marker", "did not finish");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"train", "generate"})
+  void splitMissingAColumn(String command) {
+    Path out = withSplit("no-pixels-" + command, "train", rows -> rows.drop("pixels"));
+    assertRefused(runOn(command, out), out, "train", "column 'pixels' is missing", "expected schema");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"train", "generate"})
+  void columnOfTheWrongType(String command) {
+    Path out = withSplit("label-as-string-" + command, "test", rows -> rows.withColumn("label", rows.col("label").cast("string")));
+    assertRefused(runOn(command, out), out, "column 'label' has type string, expected int");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"train", "generate"})
+  void emptySplit(String command) {
+    Path out = withSplit("empty-test-" + command, "test", rows -> rows.limit(0));
+    assertRefused(runOn(command, out), out, "dataset split 'test'", "has no rows");
+  }
+
+  @Test
+  void missingModel() {
+    Path out = datasetCopy("no-model", d -> d);
+    assertRefused(runOn("generate", out, "--set", "vae.paths.model=" + dir.resolve("nowhere")), out,
+        "model not found at", "nowhere", "run 'train' first");
+  }
+
+  @Test
+  void truncatedModelZip() throws IOException {
+    Path out = datasetCopy("truncated-model", d -> d);
+    FileUtils.copyDirectory(good.resolve("model").toFile(), out.resolve("model").toFile());
+    Path zip = out.resolve("model/model.zip");
+    byte[] bytes = Files.readAllBytes(zip);
+    Files.write(zip, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    assertRefused(runOn("generate", out), out, "model.zip", "not a readable DL4J model", "corrupt or truncated");
+  }
+
+  @Test
+  void modelWhoseLatentSizeDisagreesWithTheConfig() {
+    Path out = datasetCopy("latent-mismatch", d -> d);
+    assertRefused(runOn("generate", out, "--set", "vae.model.latent-size=8"), out,
+        "model latent size is 20, but vae.model.latent-size = 8");
+  }
+
+  @Test
+  void batchLargerThanTheData() {
+    Path out = datasetCopy("big-batch", d -> d);
+    assertRefused(runOn("train", out, "--set", "vae.training.batch-size-per-worker=5000"), out,
+        "vae.training.batch-size-per-worker = 5000 is larger than the 200 training examples");
+    assertThat(out.resolve("model")).doesNotExist();
+  }
+
+  @Test
+  void unknownKeyWrongTypeAndZeroSizeNameTheKey() {
+    Path out = dir.resolve("bad-config");
+    assertRefused(runOn("train", out, "--set", "vae.trainng.epochs=5"), out, "unknown configuration key(s) [vae.trainng.epochs]");
+    assertRefused(runOn("train", out, "--set", "vae.training.epochs=ten"), out, "vae.training.epochs", "NUMBER");
+    assertRefused(runOn("train", out, "--set", "vae.model.latent-size=0"), out, "vae.model.latent-size = 0 is out of range");
+  }
+
+  @Test
+  void unusableStoragePathsAreNamed() throws IOException {
+    assertRefused(run("prepare", "--input", dir.resolve("idx").toString(), "--output", "nosuchfs://bucket/out"),
+        dir.resolve("unused"), "nosuchfs://bucket/out", "No FileSystem for scheme");
+    Path file = Files.writeString(dir.resolve("a-file"), "not a folder");
+    assertRefused(run("prepare", "--input", dir.resolve("idx").toString(), "--output", file.toString()),
+        dir.resolve("unused"), file.toString(), "cannot create");
+  }
+}
