@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Submits one of the tool's commands to a Spark cluster with spark-submit: standalone, YARN or Kubernetes.
+#
+# Usage: deploy/vae-submit.sh [spark-submit options...] -- <prepare|train|generate|pipeline|retrain> [tool options...]
+#
+#   Standalone: deploy/vae-submit.sh --master spark://master:7077 -- pipeline --output hdfs:///models/vae
+#   YARN:       deploy/vae-submit.sh --master yarn --deploy-mode cluster --num-executors 4 -- train
+#   Kubernetes: deploy/vae-submit.sh --master k8s://https://api.example.com:6443 --deploy-mode cluster \
+#                 --conf spark.kubernetes.container.image=registry.example.com/spark-vae-mnist:1.0 -- pipeline
+#               (or the Spark Operator: deploy/k8s/spark-application.yaml)
+#
+# It adds the application jar, the main class and the config file (shipped with --files in cluster deploy
+# mode, so the driver finds it wherever it runs). Spark settings in the config (conf/cluster.conf) apply unless
+# spark-submit sets them; --conf given here wins.
+#
+# Environment:
+#   SPARK_SUBMIT  the spark-submit command (default: $SPARK_HOME/bin/spark-submit, else spark-submit on PATH)
+#   VAE_JAR       the application jar (default: target/spark-vae-mnist.jar next to this script); for Kubernetes
+#                 cluster mode, a local:///path inside the image or a URI the cluster can fetch
+#   VAE_CONF      the config file (default: conf/cluster.conf next to this script)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+submit_args=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+  submit_args+=("$1")
+  shift
+done
+if [ $# -eq 0 ] || [ $# -eq 1 ]; then
+  echo "error: give spark-submit options, then '--', then the command, e.g.: $0 --master spark://host:7077 -- pipeline" >&2
+  exit 2
+fi
+shift # the "--"
+
+jar=${VAE_JAR:-$root/target/spark-vae-mnist.jar}
+case "$jar" in
+  *://*) ;;
+  *) if [ ! -f "$jar" ]; then
+       echo "error: application jar $jar not found: run 'mvn -q package -DskipTests' in $root, or set VAE_JAR" >&2
+       exit 2
+     fi ;;
+esac
+conf=${VAE_CONF:-$root/conf/cluster.conf}
+if [ ! -f "$conf" ]; then
+  echo "error: config file $conf not found: set VAE_CONF to your cluster's config" >&2
+  exit 2
+fi
+
+if [ -n "${SPARK_SUBMIT:-}" ]; then
+  read -r -a submit <<< "$SPARK_SUBMIT"
+elif [ -n "${SPARK_HOME:-}" ] && [ -x "$SPARK_HOME/bin/spark-submit" ]; then
+  submit=("$SPARK_HOME/bin/spark-submit")
+elif command -v spark-submit > /dev/null; then
+  submit=(spark-submit)
+else
+  echo "error: spark-submit not found: set SPARK_HOME, put spark-submit on PATH, or set SPARK_SUBMIT" >&2
+  exit 2
+fi
+
+# In cluster deploy mode the driver runs on the cluster: ship the config and name it by its file name there.
+config_arg=$conf
+for ((i = 0; i < ${#submit_args[@]}; i++)); do
+  if [ "${submit_args[$i]}" = "--deploy-mode" ] && [ "${submit_args[$((i + 1))]:-}" = "cluster" ]; then
+    config_arg=$(basename "$conf")
+  fi
+done
+
+command=$1
+shift
+exec "${submit[@]}" \
+  --class org.vaespark.cli.VaeCli \
+  --name "spark-vae-mnist $command" \
+  --files "$conf" \
+  "${submit_args[@]}" \
+  "$jar" "$command" --config "$config_arg" "$@"
