@@ -35,6 +35,8 @@ public final class VaeCli {
   public static final int EXIT_BAD_INPUT = 2;
   /** Exit code when training diverged (NaN or infinite loss). */
   public static final int EXIT_DIVERGED = 3;
+  /** Exit code when ND4J's native backend cannot load on the driver or an executor (CPU features, CUDA). */
+  public static final int EXIT_NO_BACKEND = 4;
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
@@ -57,10 +59,33 @@ public final class VaeCli {
       err.flush();
       return EXIT_DIVERGED;
     }
+    String backend = backendFailure(e);
+    if (backend != null) {
+      err.println("error: ND4J could not load its native backend (" + backend + "). The CPU jar needs an x86-64 "
+          + "Linux node (and the AVX2/AVX-512 build named by javacpp.platform.extension to match the CPU); the CUDA "
+          + "jar needs an NVIDIA driver, CUDA 11.6 and cuDNN 8.3 on every node (README, 'GPU executors').");
+      err.flush();
+      return EXIT_NO_BACKEND;
+    }
     err.println("error: " + e);
     e.printStackTrace(err);
     err.flush();
     return 1;
+  }
+
+  /** The first line of a native-backend failure anywhere in the cause chain, or null. */
+  static String backendFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String message = String.valueOf(t.getMessage());
+      if (t instanceof UnsatisfiedLinkError || t instanceof org.nd4j.linalg.factory.Nd4jBackend.NoAvailableBackendException
+          || message.contains("NoAvailableBackendException") || message.contains("UnsatisfiedLinkError")) {
+        String line = message.lines()
+            .filter(l -> l.contains("NoAvailableBackendException") || l.contains("UnsatisfiedLinkError"))
+            .findFirst().orElse(message.lines().findFirst().orElse(""));
+        return t.getClass().getSimpleName() + ": " + line.trim();
+      }
+    }
+    return null;
   }
 
   /** Runs one job with a session built from the settings; stops the session afterwards. */
@@ -71,6 +96,7 @@ public final class VaeCli {
     @Override
     public Integer call() {
       Settings settings = options.settings();
+      requireNd4jBackend();
       // A session that already exists (a notebook, a test, an embedding application) is used and left running.
       boolean existing = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
       SparkSession spark = SparkSessions.create(settings, options.master);
@@ -85,6 +111,15 @@ public final class VaeCli {
     }
 
     abstract void run(SparkSession spark, Settings settings, boolean overwrite, PrintWriter out);
+  }
+
+  /** Loads ND4J's backend on the driver now, so that a missing native library fails before any Spark work. */
+  static void requireNd4jBackend() {
+    try {
+      org.nd4j.linalg.factory.Nd4j.getBackend();
+    } catch (LinkageError | RuntimeException e) {
+      throw new IllegalStateException("ND4J backend unavailable on the driver", e);
+    }
   }
 
   @Command(name = "prepare", mixinStandardHelpOptions = true,

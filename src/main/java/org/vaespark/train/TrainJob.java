@@ -72,6 +72,7 @@ public final class TrainJob {
     }
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int workers = training.workers() > 0 ? training.workers() : sc.defaultParallelism();
+    BackendReport.log(sc);
 
     Checkpoints checkpoints = new Checkpoints(storage, new Path(settings.paths().checkpoints()), training.checkpoint().keep());
     Start start = start(checkpoints, manifest);

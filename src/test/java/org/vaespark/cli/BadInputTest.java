@@ -187,4 +187,15 @@ class BadInputTest extends SparkTestBase {
     assertRefused(run("prepare", "--input", dir.resolve("idx").toString(), "--output", file.toString()),
         dir.resolve("unused"), file.toString(), "cannot create");
   }
+
+  @Test
+  void aNativeBackendThatCannotLoadOnAnExecutorIsNamedAsSuch() {
+    // What the CUDA jar on a node without an NVIDIA driver reports through Spark (seen on this project's CI machine).
+    Exception fromSpark = new org.apache.spark.SparkException(
+        "Job aborted due to stage failure: Task serialization failed: java.lang.ExceptionInInitializerError\n"
+            + "Caused by: org.nd4j.linalg.factory.Nd4jBackend$NoAvailableBackendException: Please ensure that you have an nd4j backend");
+    assertThat(VaeCli.backendFailure(new RuntimeException("wrapped", fromSpark))).contains("NoAvailableBackendException");
+    assertThat(VaeCli.backendFailure(new UnsatisfiedLinkError("libcuda.so.1: cannot open shared object file"))).contains("libcuda.so.1");
+    assertThat(VaeCli.backendFailure(new IllegalStateException("something else"))).isNull();
+  }
 }
