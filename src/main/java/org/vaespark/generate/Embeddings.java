@@ -50,6 +50,7 @@ final class Embeddings {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
+      org.vaespark.model.Devices.bindTaskToAssignedGpu();
       VaeWeights w = weights.value();
       List<Row> out = new ArrayList<>();
       List<Row> batch = new ArrayList<>(BATCH);

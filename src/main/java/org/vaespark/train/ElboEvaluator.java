@@ -21,6 +21,7 @@ public final class ElboEvaluator {
         batches
             .mapPartitionsWithIndex(
                 (Integer partition, Iterator<INDArray> it) -> {
+                  org.vaespark.model.Devices.bindTaskToAssignedGpu();
                   VaeWeights w = weights.value();
                   VaeWeights.ElboSums sums = VaeWeights.ElboSums.zero();
                   long batch = 0;

@@ -49,6 +49,7 @@ public class VaeTrainingWorker extends ParameterAveragingTrainingWorker {
 
   @Override
   public MultiLayerNetwork getInitialModel() {
+    org.vaespark.model.Devices.bindTaskToAssignedGpu();
     MultiLayerNetwork network = super.getInitialModel();
     vae = network.getLayer(0);
     // Adam's bias correction reads the layer configuration's iteration count (BaseOptimizer.getIterationCount),

@@ -47,7 +47,7 @@ class SettingsLoaderTest {
 
   @Test
   void theShippedConfFilesAreValid() {
-    for (String name : new String[] {"conf/local.conf", "conf/cluster.conf"}) {
+    for (String name : new String[] {"conf/local.conf", "conf/cluster.conf", "conf/cluster-gpu.conf"}) {
       assertThat(SettingsLoader.load(new File(name), Map.of()).training().epochs()).isPositive();
     }
   }
