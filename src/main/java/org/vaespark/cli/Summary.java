@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.Locale;
 import org.vaespark.generate.GenerateJob;
 import org.vaespark.prepare.PrepareJob;
+import org.vaespark.retrain.RetrainJob;
 import org.vaespark.train.TrainJob;
 
 /** The short report printed at the end of each job: where each output went and the final held-out loss. */
@@ -31,6 +32,14 @@ final class Summary {
     out.printf(Locale.ROOT, "recons       %s/%s%n", f, GenerateJob.RECONSTRUCTIONS_PNG);
     out.printf(Locale.ROOT, "embeddings   %s/%s (Parquet, %d rows)%n", f, GenerateJob.EMBEDDINGS, r.embeddings());
     out.printf(Locale.ROOT, "plots        %s/%s, %s/%s%n", f, GenerateJob.LOSS_PNG, f, GenerateJob.SCATTER_PNG);
+    out.flush();
+  }
+
+  static void retrained(PrintWriter out, RetrainJob.Result r) {
+    out.printf(Locale.ROOT, "dataset      %s%n", r.datasetRewritten() ? "rewritten (the input changed)" : "up to date (input unchanged)");
+    out.printf(Locale.ROOT, "version      %s  %s%n", r.version(), r.decision().promoted() ? "PROMOTED" : "NOT PROMOTED");
+    out.printf(Locale.ROOT, "gate         %s%n", r.decision().reason());
+    r.current().ifPresent(p -> out.printf(Locale.ROOT, "current      %s  (model %s, embeddings %s)%n", p.version(), p.model(), p.embeddings()));
     out.flush();
   }
 }

@@ -28,6 +28,7 @@ import picocli.CommandLine.Mixin;
       VaeCli.Train.class,
       VaeCli.Generate.class,
       VaeCli.Pipeline.class,
+      VaeCli.Retrain.class,
       CommandLine.HelpCommand.class
     })
 public final class VaeCli {
@@ -37,6 +38,8 @@ public final class VaeCli {
   public static final int EXIT_DIVERGED = 3;
   /** Exit code when ND4J's native backend cannot load on the driver or an executor (CPU features, CUDA). */
   public static final int EXIT_NO_BACKEND = 4;
+  /** Exit code when another retrain holds the storage lock: retry later. */
+  public static final int EXIT_LOCKED = 5;
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
@@ -53,6 +56,11 @@ public final class VaeCli {
       err.println("error: " + e.getMessage());
       err.flush();
       return EXIT_BAD_INPUT;
+    }
+    if (e instanceof org.vaespark.retrain.LockedException) {
+      err.println("error: " + e.getMessage());
+      err.flush();
+      return EXIT_LOCKED;
     }
     if (e instanceof TrainingDivergedException) {
       err.println("error: " + e.getMessage());
@@ -160,6 +168,17 @@ public final class VaeCli {
       Summary.prepared(out, prepared);
       Summary.trained(out, trained);
       Summary.generated(out, generated);
+    }
+  }
+
+  @Command(name = "retrain", mixinStandardHelpOptions = true,
+      description = {"For schedulers: refresh the dataset if the input changed, train a new model version, and promote it "
+          + "(CURRENT pointer, embeddings partition) only if its held-out loss is not worse than the current version's "
+          + "by more than vae.retrain.tolerance-nats. Holds a lock on the output; exit 5 if another retrain holds it."})
+  static final class Retrain extends JobCommand {
+    @Override
+    void run(SparkSession spark, Settings settings, boolean overwrite, PrintWriter out) {
+      Summary.retrained(out, new org.vaespark.retrain.RetrainJob(spark, settings).run());
     }
   }
 

@@ -18,6 +18,7 @@ public record Settings(
     ModelSettings model,
     TrainingSettings training,
     GenerateSettings generate,
+    RetrainSettings retrain,
     Config resolved) {
 
   /** How the Spark session is created when this tool creates it. */
@@ -59,6 +60,26 @@ public record Settings(
 
   public record GenerateSettings(int samples, int reconstructions, long seed)
       implements Serializable {}
+
+  /**
+   * Scheduled retraining: a new version is promoted only if its held-out negative ELBO is at most
+   * {@code toleranceNats} above the current version's; a lock older than {@code lockExpiry} is deemed left by a
+   * run that died, and is broken.
+   */
+  public record RetrainSettings(double toleranceNats, java.time.Duration lockExpiry) implements Serializable {}
+
+  /**
+   * These settings with the model, checkpoint and generated-output locations replaced (the recorded config
+   * too): {@code retrain} trains and generates each model version in its own folder.
+   */
+  public Settings withVersionPaths(String model, String checkpoints, String generated) {
+    Paths moved = new Paths(paths.input(), paths.output(), paths.dataset(), model, generated, checkpoints);
+    Config config = resolved
+        .withValue("vae.paths.model", com.typesafe.config.ConfigValueFactory.fromAnyRef(model))
+        .withValue("vae.paths.checkpoints", com.typesafe.config.ConfigValueFactory.fromAnyRef(checkpoints))
+        .withValue("vae.paths.generated", com.typesafe.config.ConfigValueFactory.fromAnyRef(generated));
+    return new Settings(spark, moved, prepare, this.model, training, generate, retrain, config);
+  }
 
   /** Spark settings whose values are credentials: never logged or written into metadata. */
   private static final java.util.regex.Pattern SECRET_KEY =

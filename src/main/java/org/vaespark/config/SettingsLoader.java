@@ -144,7 +144,10 @@ public final class SettingsLoader {
             intIn(c, "vae.generate.samples", 1, 100_000),
             intIn(c, "vae.generate.reconstructions", 1, 10_000),
             c.getLong("vae.generate.seed"));
-    return new Settings(spark, paths, prepare, model, training, generate, c);
+    Settings.RetrainSettings retrain =
+        new Settings.RetrainSettings(
+            nonNegative(c, "vae.retrain.tolerance-nats"), positiveDuration(c, "vae.retrain.lock-expiry"));
+    return new Settings(spark, paths, prepare, model, training, generate, retrain, c);
   }
 
   private static Map<String, String> sparkConf(Config conf) {
@@ -179,6 +182,22 @@ public final class SettingsLoader {
     if (!(value > minExclusive && value <= max)) {
       throw new SettingsException(
           path + " = " + value + " is out of range: expected a number in (" + minExclusive + ", " + max + "]");
+    }
+    return value;
+  }
+
+  private static double nonNegative(Config c, String path) {
+    double value = c.getDouble(path);
+    if (!(value >= 0) || Double.isInfinite(value)) {
+      throw new SettingsException(path + " = " + value + " is out of range: expected a finite number >= 0");
+    }
+    return value;
+  }
+
+  private static java.time.Duration positiveDuration(Config c, String path) {
+    java.time.Duration value = c.getDuration(path);
+    if (value.isNegative() || value.isZero()) {
+      throw new SettingsException(path + " = " + value + " must be a positive duration, e.g. 10m");
     }
     return value;
   }

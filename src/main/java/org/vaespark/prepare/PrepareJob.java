@@ -35,11 +35,41 @@ public final class PrepareJob {
     this.storage = new Storage(spark.sparkContext().hadoopConfiguration());
   }
 
-  public record Result(String dataset, MnistDataset.Manifest manifest) {}
+  /** @param written false when {@link #refresh()} found the published dataset up to date */
+  public record Result(String dataset, MnistDataset.Manifest manifest, boolean written) {}
 
+  /** Reads and checks the IDX files and publishes the dataset; an existing one is replaced only if allowed. */
   public Result run(boolean overwrite) {
     Path target = new Path(settings.paths().dataset());
     storage.checkWritable(target, overwrite, "dataset");
+    Input input = readInput();
+    write(target, input, overwrite);
+    return new Result(target.toString(), input.manifest(), true);
+  }
+
+  /**
+   * For scheduled retraining: reads the IDX files and rewrites the dataset only if their fingerprint differs from
+   * the published dataset's (or there is none).
+   */
+  public Result refresh() {
+    Path target = new Path(settings.paths().dataset());
+    Input input = readInput();
+    if (storage.exists(new Path(target, Storage.SUCCESS))) {
+      MnistDataset.Manifest published = MnistDataset.readManifest(storage, settings.paths().dataset());
+      if (published.fingerprint().equals(input.manifest().fingerprint())) {
+        LOG.info("Dataset at {} is up to date (input fingerprint {}): not rewritten", target, published.fingerprint());
+        return new Result(target.toString(), published, false);
+      }
+      LOG.info("Input changed (fingerprint {} -> {}): rewriting the dataset at {}",
+          published.fingerprint(), input.manifest().fingerprint(), target);
+    }
+    write(target, input, true);
+    return new Result(target.toString(), input.manifest(), true);
+  }
+
+  private record Input(Split train, Split test, MnistDataset.Manifest manifest) {}
+
+  private Input readInput() {
     IdxFiles files = IdxFiles.locate(storage, settings.paths().input());
     LOG.info("Reading MNIST IDX files from {}", settings.paths().input());
     IdxReader reader = new IdxReader(storage.hadoopConf());
@@ -53,13 +83,16 @@ public final class PrepareJob {
             test.count(),
             IdxReader.ROWS,
             IdxReader.COLS);
+    return new Input(train, test, manifest);
+  }
 
+  private void write(Path target, Input input, boolean overwrite) {
     Path staging = storage.newStaging(target);
     try {
       spark.sparkContext().setJobGroup("prepare", "prepare: write MNIST Parquet shards", false);
-      write(train, new Path(staging, MnistDataset.TRAIN));
-      write(test, new Path(staging, MnistDataset.TEST));
-      storage.writeString(new Path(staging, MnistDataset.MANIFEST), Json.pretty(manifest));
+      write(input.train(), new Path(staging, MnistDataset.TRAIN));
+      write(input.test(), new Path(staging, MnistDataset.TEST));
+      storage.writeString(new Path(staging, MnistDataset.MANIFEST), Json.pretty(input.manifest()));
       storage.publish(staging, target, overwrite);
     } catch (RuntimeException e) {
       storage.discard(staging);
@@ -67,8 +100,7 @@ public final class PrepareJob {
     } finally {
       spark.sparkContext().clearJobGroup();
     }
-    LOG.info("Prepared {} train and {} test examples at {}", train.count(), test.count(), target);
-    return new Result(target.toString(), manifest);
+    LOG.info("Prepared {} train and {} test examples at {}", input.train().count(), input.test().count(), target);
   }
 
   private record Split(String name, long firstId, IdxReader.Images images, IdxReader.Labels labels) {

@@ -3,6 +3,12 @@ package org.vaespark.train;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.vaespark.config.Settings;
+import org.vaespark.io.MnistDataset;
 import org.apache.spark.broadcast.Broadcast;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.vaespark.model.VaeWeights;
@@ -35,5 +41,39 @@ public final class ElboEvaluator {
                 true)
             .collect();
     return perPartition.stream().reduce(VaeWeights.ElboSums.zero(), VaeWeights.ElboSums::plus);
+  }
+
+  /** The noise seed of held-out evaluations, so that every evaluation of a model on a split agrees. */
+  public static long heldOutSeed(long trainingSeed) {
+    return trainingSeed + 1;
+  }
+
+  /** A split of the dataset as cached minibatches ([n, 784] float matrices) on the executors. */
+  public static JavaRDD<INDArray> batches(SparkSession spark, String dataset, String split, int batchSize) {
+    JavaRDD<INDArray> batches =
+        MnistDataset.pixels(MnistDataset.read(spark, dataset, split))
+            .mapPartitions(pixels -> MnistDataset.featureBatches(pixels, batchSize).iterator());
+    return batches.setName(split + " minibatches").persist(StorageLevel.MEMORY_AND_DISK_SER());
+  }
+
+  /**
+   * Held-out negative ELBO per example (nats) of each network, on the same test batches with the same noise as
+   * {@code train} measures it, so that models can be compared fairly.
+   */
+  public static double[] heldOutNegElbo(SparkSession spark, Settings settings, List<MultiLayerNetwork> networks) {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    JavaRDD<INDArray> test = batches(spark, settings.paths().dataset(), MnistDataset.TEST, settings.training().evalBatchSize());
+    try {
+      double[] scores = new double[networks.size()];
+      for (int i = 0; i < scores.length; i++) {
+        Broadcast<VaeWeights> weights = sc.broadcast(VaeWeights.of(networks.get(i)));
+        VaeWeights.ElboSums sums = evaluate(test, weights, heldOutSeed(settings.training().seed()));
+        weights.destroy();
+        scores[i] = (sums.reconstruction() + sums.kl()) / sums.examples();
+      }
+      return scores;
+    } finally {
+      test.unpersist(false);
+    }
   }
 }

@@ -59,6 +59,11 @@ public final class TrainJob {
   public record Result(String modelPath, String modelVersion, EpochMetrics finalMetrics) {}
 
   public Result run(boolean overwrite) {
+    return run(overwrite, null);
+  }
+
+  /** Trains and publishes the model under the given version id (null: the UTC time and a hash of the model). */
+  public Result run(boolean overwrite, String version) {
     Path target = new Path(settings.paths().model());
     storage.checkWritable(target, overwrite, "model");
     String dataset = settings.paths().dataset();
@@ -107,7 +112,7 @@ public final class TrainJob {
       trainBatches.unpersist(false);
       testBatches.unpersist(false);
     }
-    Result result = publish(target, overwrite, network, manifest, history, workers, seconds, start.epoch());
+    Result result = publish(target, overwrite, version, network, manifest, history, workers, seconds, start.epoch());
     checkpoints.clear();
     return result;
   }
@@ -200,7 +205,7 @@ public final class TrainJob {
     Broadcast<VaeWeights> weights = sc.broadcast(VaeWeights.of(sparkNetwork.getNetwork()));
     long seed = settings.training().seed();
     VaeWeights.ElboSums train = ElboEvaluator.evaluate(trainBatches, weights, seed);
-    VaeWeights.ElboSums test = ElboEvaluator.evaluate(testBatches, weights, seed + 1);
+    VaeWeights.ElboSums test = ElboEvaluator.evaluate(testBatches, weights, ElboEvaluator.heldOutSeed(seed));
     weights.destroy();
     EpochMetrics metrics = metrics(epoch, train, test, epochSeconds, trainExamples / epochSeconds);
     LOG.info(
@@ -254,10 +259,7 @@ public final class TrainJob {
   }
 
   private JavaRDD<INDArray> batches(String split, int batchSize) {
-    JavaRDD<INDArray> batches =
-        MnistDataset.pixels(MnistDataset.read(spark, settings.paths().dataset(), split))
-            .mapPartitions(pixels -> MnistDataset.featureBatches(pixels, batchSize).iterator());
-    return batches.setName(split + " minibatches").persist(StorageLevel.MEMORY_AND_DISK_SER());
+    return ElboEvaluator.batches(spark, settings.paths().dataset(), split, batchSize);
   }
 
   private static VaeTrainingMaster trainingMaster(
@@ -277,6 +279,7 @@ public final class TrainJob {
   private Result publish(
       Path target,
       boolean overwrite,
+      String givenVersion,
       MultiLayerNetwork network,
       MnistDataset.Manifest manifest,
       List<EpochMetrics> history,
@@ -284,7 +287,7 @@ public final class TrainJob {
       double seconds,
       int resumedFromEpoch) {
     byte[] modelZip = ModelStore.serialize(network);
-    String version = modelVersion(modelZip);
+    String version = givenVersion != null ? givenVersion : modelVersion(modelZip);
     EpochMetrics last = history.get(history.size() - 1);
     ModelMetadata metadata =
         new ModelMetadata(

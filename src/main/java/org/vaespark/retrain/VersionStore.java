@@ -1,0 +1,152 @@
+package org.vaespark.retrain;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+import org.vaespark.io.Json;
+import org.vaespark.io.Storage;
+
+/**
+ * The versioned layout {@code retrain} keeps under the output root:
+ *
+ * <pre>
+ * CURRENT                          the pointer: JSON naming the promoted version (replaced atomically)
+ * versions/v20261124T010203Z/      one folder per version: model/, generated/ (plots, samples, embeddings),
+ *                                  promotion.json (the gate's decision) and _SUCCESS once the version is complete
+ * embeddings/model_version=v.../   latent embeddings of every promoted version, one Spark partition each
+ * _LOCK                            held while a retrain runs
+ * </pre>
+ */
+public final class VersionStore {
+  public static final String POINTER = "CURRENT";
+  public static final String VERSIONS = "versions";
+  public static final String EMBEDDINGS = "embeddings";
+  public static final String LOCK = "_LOCK";
+  public static final String DECISION = "promotion.json";
+  private static final DateTimeFormatter VERSION_TIME =
+      DateTimeFormatter.ofPattern("'v'yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+  private final Storage storage;
+  private final Path root;
+
+  public VersionStore(Storage storage, Path root) {
+    this.storage = storage;
+    this.root = root;
+  }
+
+  /** What {@code CURRENT} says: the promoted version, its model and the held-out loss it was promoted with. */
+  public record Pointer(
+      @JsonProperty("version") String version,
+      @JsonProperty("model") String model,
+      @JsonProperty("embeddings") String embeddings,
+      @JsonProperty("test_neg_elbo") double testNegElbo,
+      @JsonProperty("dataset_fingerprint") String datasetFingerprint,
+      @JsonProperty("promoted_at") String promotedAt) {}
+
+  /** The gate's decision for one version ({@code promotion.json} in its folder). */
+  public record Decision(
+      @JsonProperty("version") String version,
+      @JsonProperty("promoted") boolean promoted,
+      @JsonProperty("candidate_test_neg_elbo") double candidateTestNegElbo,
+      @JsonProperty("current_version") String currentVersion,
+      @JsonProperty("current_test_neg_elbo") Double currentTestNegElbo,
+      @JsonProperty("tolerance_nats") double toleranceNats,
+      @JsonProperty("reason") String reason,
+      @JsonProperty("decided_at") String decidedAt) {}
+
+  public Path root() {
+    return root;
+  }
+
+  public Path lockFile() {
+    return new Path(root, LOCK);
+  }
+
+  public Path versionDir(String version) {
+    return new Path(new Path(root, VERSIONS), version);
+  }
+
+  public Path embeddingsPartition(String version) {
+    return new Path(new Path(root, EMBEDDINGS), "model_version=" + version);
+  }
+
+  public Optional<Pointer> current() {
+    Path pointer = new Path(root, POINTER);
+    if (!storage.exists(pointer)) {
+      return Optional.empty();
+    }
+    return Optional.of(Json.parse(storage.readString(pointer), Pointer.class, pointer.toString()));
+  }
+
+  /** Replaces {@code CURRENT} in one atomic rename: readers see the old pointer or the new one, never a mix. */
+  public void point(Pointer pointer) {
+    writeAtomically(new Path(root, POINTER), Json.pretty(pointer));
+  }
+
+  public void writeDecision(Decision decision) {
+    writeAtomically(new Path(versionDir(decision.version()), DECISION), Json.pretty(decision));
+  }
+
+  public void markComplete(String version) {
+    storage.writeString(new Path(versionDir(version), Storage.SUCCESS), "");
+  }
+
+  /** A version folder a killed run left without {@code _SUCCESS}, to be finished rather than started anew. */
+  public Optional<String> unfinished() {
+    return versions().stream()
+        .filter(v -> !storage.exists(new Path(versionDir(v), Storage.SUCCESS)))
+        .reduce((first, second) -> second);
+  }
+
+  /** A new version id: the UTC time, made unique among existing versions. */
+  public String newVersion() {
+    String base = VERSION_TIME.format(Instant.now());
+    String version = base;
+    for (int i = 2; storage.exists(versionDir(version)); i++) {
+      version = base + "-" + i;
+    }
+    return version;
+  }
+
+  /** Version folder names, oldest first. */
+  public List<String> versions() {
+    Path dir = new Path(root, VERSIONS);
+    try {
+      if (!storage.exists(dir)) {
+        return List.of();
+      }
+      return Arrays.stream(storage.fs(dir).listStatus(dir))
+          .filter(FileStatus::isDirectory)
+          .map(s -> s.getPath().getName())
+          .filter(name -> name.startsWith("v"))
+          .sorted()
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list model versions in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void writeAtomically(Path unqualified, String content) {
+    Path target = storage.fs(unqualified).makeQualified(unqualified);
+    Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+    storage.writeString(temporary, content);
+    try {
+      FileContext.getFileContext(target.toUri(), storage.hadoopConf())
+          .rename(temporary, target, Options.Rename.OVERWRITE);
+    } catch (IOException e) {
+      storage.discard(temporary);
+      throw new UncheckedIOException("cannot replace " + target + ": " + e.getMessage(), e);
+    }
+  }
+}
