@@ -82,7 +82,7 @@ public record Settings(
   }
 
   /** Spark settings whose values are credentials: never logged or written into metadata. */
-  private static final java.util.regex.Pattern SECRET_KEY =
+  static final java.util.regex.Pattern SECRET_KEY =
       java.util.regex.Pattern.compile("(?i).*(secret|password|token|credential|access\\.key|session\\.key).*");
 
   /**

@@ -79,6 +79,7 @@ public final class SettingsLoader {
     try {
       config = unresolved.resolve();
       rejectUnknownKeys(config);
+      rejectCredentialsFromFiles(config);
       config.checkValid(ConfigFactory.defaultReference().resolve(), "vae");
       return build(config);
     } catch (ConfigException e) {
@@ -100,6 +101,26 @@ public final class SettingsLoader {
           "unknown configuration key(s) "
               + unknown
               + ": check the spelling against reference.conf (README, 'Configuration')");
+    }
+  }
+
+  /**
+   * Credentials (S3 keys, passwords, tokens) must not live in config files, which get committed and copied: they
+   * come from a Hadoop credential provider or the environment. Values given on the command line or through
+   * environment variables are accepted, and redacted wherever settings are recorded.
+   */
+  private static void rejectCredentialsFromFiles(Config config) {
+    for (Map.Entry<String, ConfigValue> e : config.getConfig("vae.spark.conf").entrySet()) {
+      String key = e.getKey().replace("\"", "");
+      com.typesafe.config.ConfigOrigin origin = e.getValue().origin();
+      String file = origin.filename() != null ? origin.filename() : origin.url() != null ? origin.url().toString() : null;
+      if (Settings.SECRET_KEY.matcher(key).matches() && file != null) {
+        throw new SettingsException(
+            "vae.spark.conf.\"" + key + "\" is a credential and is set in the config file " + file + " (line "
+                + origin.lineNumber() + "): remove it; supply credentials through a Hadoop credential provider "
+                + "(spark.hadoop.hadoop.security.credential.provider.path), the environment (e.g. AWS_ACCESS_KEY_ID "
+                + "and AWS_SECRET_ACCESS_KEY for S3A), or instance roles (README, 'Credentials')");
+      }
     }
   }
 

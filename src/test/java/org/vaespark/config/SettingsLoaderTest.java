@@ -112,4 +112,19 @@ class SettingsLoaderTest {
     assertThat(s.spark().conf()).containsEntry("spark.hadoop.fs.s3a.secret.key", "TOPSECRET123");
     assertThat(s.toJson()).doesNotContain("TOPSECRET123").doesNotContain("AKIAEXAMPLE").contains("<redacted>").contains("4g");
   }
+
+  @Test
+  void credentialsInAConfigFileAreRefusedNamingTheKeyAndFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path file = dir.resolve("team.conf");
+    java.nio.file.Files.writeString(file, "vae.spark.conf {\n  \"spark.executor.memory\" = \"4g\"\n"
+        + "  \"spark.hadoop.fs.s3a.secret.key\" = \"TOPSECRET123\"\n}\n");
+    assertThatThrownBy(() -> SettingsLoader.load(file.toFile(), Map.of()))
+        .isInstanceOf(SettingsException.class)
+        .hasMessageContaining("vae.spark.conf.\"spark.hadoop.fs.s3a.secret.key\" is a credential")
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("line 3")
+        .hasMessageContaining("credential provider")
+        .hasMessageNotContaining("TOPSECRET123");
+  }
 }

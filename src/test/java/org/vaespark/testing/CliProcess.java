@@ -23,6 +23,11 @@ public final class CliProcess implements AutoCloseable {
   }
 
   public static CliProcess start(Path log, String... args) {
+    return start(log, List.of(), args);
+  }
+
+  /** As {@link #start(Path, String...)}, with extra JVM options (system properties, for example). */
+  public static CliProcess start(Path log, List<String> jvmOptions, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -31,6 +36,7 @@ public final class CliProcess implements AutoCloseable {
       }
     }
     command.add("-Xmx1g");
+    command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(VaeCli.class.getName());
