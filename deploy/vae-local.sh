@@ -3,10 +3,11 @@
 # --add-opens list, Spark and Hadoop from the Maven classpath written by 'mvn package', ND4J's fastest
 # native build for this CPU, and off-heap limits for ND4J.
 # Usage: deploy/vae-local.sh <prepare|train|generate|pipeline> [options]   (build first: mvn -q package -DskipTests)
-# Environment: VAE_HEAP (default 4g), VAE_OFFHEAP (ND4J off-heap limit, default 6G), JAVA (default java).
+# Environment: VAE_HEAP (default 4g), VAE_OFFHEAP (ND4J off-heap limit, default 6G), JAVA (default java),
+#              VAE_JAR (default target/spark-vae-mnist.jar; target/spark-vae-mnist-cuda.jar for the CUDA build).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-jar=$root/target/spark-vae-mnist.jar
+jar=${VAE_JAR:-$root/target/spark-vae-mnist.jar}
 classpath_file=$root/target/classpath-provided.txt
 if [ ! -f "$jar" ] || [ ! -f "$classpath_file" ]; then
   echo "error: $jar not built: run 'mvn -q package -DskipTests' in $root first" >&2
@@ -18,6 +19,9 @@ if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
 elif grep -qw avx2 /proc/cpuinfo 2>/dev/null; then
   extension=-avx2
 fi
+case "$(basename "$jar")" in
+  *cuda*) extension="" ;; # the CUDA build has one native build, chosen by the GPU, not the CPU
+esac
 opens=""
 for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
          java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
