@@ -111,4 +111,25 @@ class PrepareJobTest extends SparkTestBase {
         .isInstanceOf(InputFileException.class)
         .hasMessageContaining("train-labels-idx1-ubyte: file not found");
   }
+
+  @Test
+  void refreshRewritesTheDatasetOnlyWhenTheInputFingerprintChanges() {
+    Path input = TestData.writeSample(dir.resolve("idx"), 60, 25, false);
+    Path out = dir.resolve("out");
+
+    PrepareJob.Result first = new PrepareJob(spark, settings(input, out, 2)).refresh();
+    // The same digits, gzipped: the same decoded content, so the same fingerprint.
+    Path sameDigits = TestData.writeSample(dir.resolve("idx-gz"), 60, 25, true);
+    PrepareJob.Result unchanged = new PrepareJob(spark, settings(sameDigits, out, 2)).refresh();
+    Path moreDigits = TestData.writeSample(dir.resolve("idx-more"), 70, 25, false);
+    PrepareJob.Result changed = new PrepareJob(spark, settings(moreDigits, out, 2)).refresh();
+
+    assertThat(first.written()).isTrue();
+    assertThat(unchanged.written()).isFalse();
+    assertThat(unchanged.manifest()).isEqualTo(first.manifest());
+    assertThat(changed.written()).isTrue();
+    assertThat(changed.manifest().fingerprint()).isNotEqualTo(first.manifest().fingerprint());
+    assertThat(MnistDataset.readManifest(new org.vaespark.io.Storage(spark.sparkContext().hadoopConfiguration()),
+        out.resolve("dataset").toString()).trainExamples()).isEqualTo(70);
+  }
 }
