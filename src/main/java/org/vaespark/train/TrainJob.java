@@ -12,7 +12,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
@@ -66,22 +65,36 @@ public final class TrainJob {
   public Result run(boolean overwrite, String version) {
     Path target = new Path(settings.paths().model());
     storage.checkWritable(target, overwrite, "model");
-    String dataset = settings.paths().dataset();
-    MnistDataset.Manifest manifest = MnistDataset.readManifest(storage, dataset);
-    Settings.TrainingSettings training = settings.training();
-    long trainExamples = manifest.trainExamples();
-    if (training.batchSizePerWorker() > trainExamples) {
-      throw new org.vaespark.config.SettingsException(
-          "vae.training.batch-size-per-worker = " + training.batchSizePerWorker() + " is larger than the "
-              + trainExamples + " training examples: lower it");
-    }
+    MnistDataset.Manifest manifest = MnistDataset.readManifest(storage, settings.paths().dataset());
+    requireBatchFitsData(manifest.trainExamples());
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    int workers = training.workers() > 0 ? training.workers() : sc.defaultParallelism();
     BackendReport.log(sc);
-
-    Checkpoints checkpoints = new Checkpoints(storage, new Path(settings.paths().checkpoints()), training.checkpoint().keep());
+    Checkpoints checkpoints =
+        new Checkpoints(storage, new Path(settings.paths().checkpoints()), settings.training().checkpoint().keep());
     Start start = start(checkpoints, manifest);
+    int workers = settings.training().workers() > 0 ? settings.training().workers() : sc.defaultParallelism();
+    Trained trained = train(sc, workers, start, checkpoints, manifest);
+    Result result = publish(
+        target, overwrite, version, start.network(), manifest, trained.history(), workers, trained.seconds(), start.epoch());
+    checkpoints.clear();
+    return result;
+  }
 
+  private void requireBatchFitsData(long trainExamples) {
+    int batch = settings.training().batchSizePerWorker();
+    if (batch > trainExamples) {
+      throw new org.vaespark.config.SettingsException(
+          "vae.training.batch-size-per-worker = " + batch + " is larger than the " + trainExamples
+              + " training examples: lower it");
+    }
+  }
+
+  private record Trained(List<EpochMetrics> history, double seconds) {}
+
+  /** The epochs after {@code start}, each followed by its evaluation and (at the interval) a checkpoint. */
+  private Trained train(
+      JavaSparkContext sc, int workers, Start start, Checkpoints checkpoints, MnistDataset.Manifest manifest) {
+    Settings.TrainingSettings training = settings.training();
     JavaRDD<INDArray> trainBatches = batches(MnistDataset.TRAIN, training.batchSizePerWorker());
     JavaRDD<INDArray> testBatches = batches(MnistDataset.TEST, training.evalBatchSize());
     // A VAE needs no labels, but dl4j-spark's batching splits DataSets and needs a labels array: one zero column.
@@ -92,16 +105,15 @@ public final class TrainJob {
     SparkDl4jMultiLayer sparkNetwork = new SparkDl4jMultiLayer(sc, network, master);
     LOG.info(
         "Training VAE {} with {} parameters on {} examples: {} workers, batch {} per worker, averaging every {} batches",
-        settings.model(), network.numParams(), trainExamples, workers, training.batchSizePerWorker(),
+        settings.model(), network.numParams(), manifest.trainExamples(), workers, training.batchSizePerWorker(),
         training.averagingFrequency());
-
     List<EpochMetrics> history = new ArrayList<>(start.history());
     double seconds = start.seconds();
     try {
       for (int epoch = start.epoch() + 1; epoch <= training.epochs(); epoch++) {
         long t0 = System.nanoTime();
         master.startEpoch(training.seed(), epoch);
-        history.add(runEpoch(sc, sparkNetwork, trainSets, trainBatches, testBatches, epoch, trainExamples));
+        history.add(runEpoch(sc, sparkNetwork, trainSets, trainBatches, testBatches, epoch, manifest.trainExamples()));
         seconds += (System.nanoTime() - t0) / 1e9;
         checkpoint(checkpoints, network, epoch, history, seconds, manifest);
       }
@@ -112,9 +124,7 @@ public final class TrainJob {
       trainBatches.unpersist(false);
       testBatches.unpersist(false);
     }
-    Result result = publish(target, overwrite, version, network, manifest, history, workers, seconds, start.epoch());
-    checkpoints.clear();
-    return result;
+    return new Trained(history, seconds);
   }
 
   /** Where training starts: the newest complete checkpoint when resuming is on and one exists, else epoch 0. */
