@@ -40,6 +40,10 @@ public final class Storage {
       return path.getFileSystem(hadoopConf);
     } catch (IOException e) {
       throw new UncheckedIOException(path + ": no file system for this path: " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) { // HDFS reports an unknown NameNode host this way
+      throw new UncheckedIOException(
+          path + ": its file system cannot be reached (" + e.getMessage() + "): check the host name and scheme",
+          new IOException(e));
     }
   }
 

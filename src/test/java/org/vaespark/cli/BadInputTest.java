@@ -164,6 +164,24 @@ class BadInputTest extends SparkTestBase {
   }
 
   @Test
+  void modelWhoseInputSizeDisagreesWithTheData() throws IOException {
+    Path out = datasetCopy("input-mismatch", d -> d);
+    FileUtils.copyDirectory(good.resolve("model").toFile(), out.resolve("model").toFile());
+    org.deeplearning4j.nn.multilayer.MultiLayerNetwork foreign = new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(
+        new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().list()
+            .layer(new org.deeplearning4j.nn.conf.layers.variational.VariationalAutoencoder.Builder()
+                .nIn(100).nOut(20).encoderLayerSizes(50).decoderLayerSizes(50)
+                .reconstructionDistribution(new org.deeplearning4j.nn.conf.layers.variational.BernoulliReconstructionDistribution(
+                    org.nd4j.linalg.activations.Activation.SIGMOID))
+                .build())
+            .build());
+    foreign.init();
+    Files.write(out.resolve("model/model.zip"), org.vaespark.model.ModelStore.serialize(foreign));
+    Files.deleteIfExists(out.resolve("model/.model.zip.crc")); // Hadoop's local checksum of the file replaced
+    assertRefused(runOn("generate", out), out, "model input size is 100, but the data has 784 pixels per example");
+  }
+
+  @Test
   void batchLargerThanTheData() {
     Path out = datasetCopy("big-batch", d -> d);
     assertRefused(runOn("train", out, "--set", "vae.training.batch-size-per-worker=5000"), out,
@@ -183,6 +201,8 @@ class BadInputTest extends SparkTestBase {
   void unusableStoragePathsAreNamed() throws IOException {
     assertRefused(run("prepare", "--input", dir.resolve("idx").toString(), "--output", "nosuchfs://bucket/out"),
         dir.resolve("unused"), "nosuchfs://bucket/out", "No FileSystem for scheme");
+    assertRefused(run("prepare", "--input", dir.resolve("idx").toString(), "--output", "hdfs://no-such-host.invalid:8020/vae"),
+        dir.resolve("unused"), "hdfs://no-such-host.invalid:8020/vae", "cannot be reached", "no-such-host.invalid");
     Path file = Files.writeString(dir.resolve("a-file"), "not a folder");
     assertRefused(run("prepare", "--input", dir.resolve("idx").toString(), "--output", file.toString()),
         dir.resolve("unused"), file.toString(), "cannot create");
