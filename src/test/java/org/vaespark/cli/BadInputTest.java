@@ -153,6 +153,7 @@ class BadInputTest extends SparkTestBase {
     Path zip = out.resolve("model/model.zip");
     byte[] bytes = Files.readAllBytes(zip);
     Files.write(zip, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    Files.deleteIfExists(out.resolve("model/.model.zip.crc")); // so that DL4J, not Hadoop's checksum, meets the damage
     assertRefused(runOn("generate", out), out, "model.zip", "not a readable DL4J model", "corrupt or truncated");
   }
 
