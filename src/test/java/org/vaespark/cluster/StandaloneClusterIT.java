@@ -32,6 +32,9 @@ class StandaloneClusterIT {
   /** How far the cluster's held-out loss may be from local mode's (runs of local mode differ by about 1 nat). */
   private static final double MARGIN_NATS = 2.0;
 
+  /** ND4J's AVX2 build where the CPU has AVX2 (as conf/cluster.conf assumes), else the generic one. */
+  private static final String NATIVE_BUILD = cpuHasAvx2() ? "-avx2" : "";
+
   @TempDir static Path dir;
   private static StandaloneCluster cluster;
 
@@ -58,7 +61,7 @@ class StandaloneClusterIT {
         driverOptions.add(option);
       }
     }
-    driverOptions.addAll(List.of("-Xmx2g", "-Djava.awt.headless=true", "-Djavacpp.platform.extension=-avx2",
+    driverOptions.addAll(List.of("-Xmx2g", "-Djava.awt.headless=true", "-Djavacpp.platform.extension=" + NATIVE_BUILD,
         "-Dorg.bytedeco.javacpp.maxbytes=2G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=4G",
         "-Dlog4j2.configurationFile=conf/log4j2.properties"));
     List<String> args = new ArrayList<>(List.of("deploy/vae-submit.sh"));
@@ -74,7 +77,7 @@ class StandaloneClusterIT {
   private static List<String> onCluster(Path events) {
     return List.of("--master", cluster.masterUrl(), "--deploy-mode", "client",
         "--conf", "spark.executor.cores=1", "--conf", "spark.executor.memory=1g", "--conf", "spark.cores.max=2",
-        "--conf", "spark.executor.extraJavaOptions=-Djavacpp.platform.extension=-avx2 -Dorg.bytedeco.javacpp.maxbytes=1500M -Dorg.bytedeco.javacpp.maxphysicalbytes=2500M",
+        "--conf", "spark.executor.extraJavaOptions=-Djavacpp.platform.extension=" + NATIVE_BUILD + " -Dorg.bytedeco.javacpp.maxbytes=1500M -Dorg.bytedeco.javacpp.maxphysicalbytes=2500M",
         "--conf", "spark.eventLog.dir=file:" + events);
   }
 
@@ -192,6 +195,14 @@ class StandaloneClusterIT {
   private static int freePort() throws IOException {
     try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
       return socket.getLocalPort();
+    }
+  }
+
+  private static boolean cpuHasAvx2() {
+    try {
+      return Files.readString(Path.of("/proc/cpuinfo")).contains(" avx2");
+    } catch (IOException e) {
+      return false;
     }
   }
 }

@@ -55,9 +55,7 @@ class RetrainFaultsTest extends SparkTestBase {
     try (CliProcess first = CliProcess.start(dir.resolve("first.log"), withMaster(retrainArgs(input, out, "10m")))) {
       Path versions = out.resolve("versions");
       first.awaitFile(versions, 300);
-      try (var listing = Files.list(versions)) {
-        version = listing.findFirst().orElseThrow().getFileName().toString();
-      }
+      version = onlyChild(versions);
       first.awaitFile(versions.resolve(version).resolve("checkpoints/epoch-00001/_SUCCESS"), 300);
 
       StringWriter err = new StringWriter();
@@ -94,5 +92,18 @@ class RetrainFaultsTest extends SparkTestBase {
     List<String> all = new ArrayList<>(args);
     all.addAll(List.of("--master", "local[2]"));
     return all.toArray(String[]::new);
+  }
+
+  /** The one folder in {@code parent}, once it has appeared (mkdirs creates parents first). */
+  private static String onlyChild(Path parent) throws Exception {
+    for (int i = 0; i < 600; i++) {
+      String[] children = parent.toFile().list();
+      if (children != null && children.length > 0) {
+        assertThat(children).hasSize(1);
+        return children[0];
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no version folder appeared in " + parent);
   }
 }
