@@ -55,6 +55,10 @@ public final class RetrainJob {
   private Result retrain() {
     PrepareJob.Result data = new PrepareJob(spark, settings).refresh();
     Optional<String> unfinished = versions.unfinished();
+    if (unfinished.isPresent() && data.written()) {
+      LOG.warn("Version {} was left unfinished on the previous input; the input changed, so it is abandoned", unfinished.get());
+      unfinished = Optional.empty();
+    }
     String version = unfinished.orElseGet(versions::newVersion);
     unfinished.ifPresent(v -> LOG.info("Finishing version {}, left unfinished by an earlier run", v));
     Path dir = versions.versionDir(version);

@@ -102,11 +102,14 @@ public final class VersionStore {
     storage.writeString(new Path(versionDir(version), Storage.SUCCESS), "");
   }
 
-  /** A version folder a killed run left without {@code _SUCCESS}, to be finished rather than started anew. */
+  /**
+   * The newest version, if a killed run left it without {@code _SUCCESS}: to be finished rather than started
+   * anew. Only the newest counts: runs hold the lock one at a time, so an older unfinished folder was abandoned.
+   */
   public Optional<String> unfinished() {
     return versions().stream()
-        .filter(v -> !storage.exists(new Path(versionDir(v), Storage.SUCCESS)))
-        .reduce((first, second) -> second);
+        .reduce((first, second) -> second)
+        .filter(v -> !storage.exists(new Path(versionDir(v), Storage.SUCCESS)));
   }
 
   /** A new version id: the UTC time, made unique among existing versions. */
