@@ -9,9 +9,10 @@
 #                 --conf spark.kubernetes.container.image=registry.example.com/spark-vae-mnist:1.0 -- pipeline
 #               (or the Spark Operator: deploy/k8s/spark-application.yaml)
 #
-# It adds the application jar, the main class and the config file (shipped with --files in cluster deploy
-# mode, so the driver finds it wherever it runs). Spark settings in the config (conf/cluster.conf) apply unless
-# spark-submit sets them; --conf given here wins.
+# It adds the application jar, the main class and the config file (shipped with --files; on YARN in cluster
+# deploy mode the driver finds it by file name in its container; in Kubernetes and standalone cluster mode give
+# VAE_CONF a path that exists where the driver runs, e.g. inside the image). Spark settings in the config
+# (conf/cluster.conf) apply unless spark-submit sets them; --conf given here wins.
 #
 # Environment:
 #   SPARK_SUBMIT  the spark-submit command (default: $SPARK_HOME/bin/spark-submit, else spark-submit on PATH)
@@ -57,13 +58,20 @@ else
   exit 2
 fi
 
-# In cluster deploy mode the driver runs on the cluster: ship the config and name it by its file name there.
+# In cluster deploy mode on YARN the driver runs in a container whose working directory holds the --files:
+# name the config by its file name there. Elsewhere (client mode; Kubernetes, where the image carries the config;
+# standalone cluster mode) the driver reads the path as given, so it must exist there.
 config_arg=$conf
+master="" deploy_mode=client
 for ((i = 0; i < ${#submit_args[@]}; i++)); do
-  if [ "${submit_args[$i]}" = "--deploy-mode" ] && [ "${submit_args[$((i + 1))]:-}" = "cluster" ]; then
-    config_arg=$(basename "$conf")
-  fi
+  case "${submit_args[$i]}" in
+    --master) master=${submit_args[$((i + 1))]:-} ;;
+    --deploy-mode) deploy_mode=${submit_args[$((i + 1))]:-} ;;
+  esac
 done
+if [ "$deploy_mode" = cluster ] && [ "${master%%:*}" = yarn ]; then
+  config_arg=$(basename "$conf")
+fi
 
 command=$1
 shift
