@@ -37,6 +37,8 @@ class StandaloneClusterIT {
 
   @TempDir static Path dir;
   private static StandaloneCluster cluster;
+  /** spark-submit processes (the drivers), stopped with the cluster even when a test fails midway. */
+  private static final List<Process> drivers = new ArrayList<>();
 
   @BeforeAll
   static void startCluster() throws Exception {
@@ -48,6 +50,10 @@ class StandaloneClusterIT {
 
   @AfterAll
   static void stopCluster() {
+    for (Process driver : drivers) {
+      driver.descendants().forEach(ProcessHandle::destroyForcibly);
+      driver.destroyForcibly();
+    }
     if (cluster != null) {
       cluster.close();
     }
@@ -71,7 +77,9 @@ class StandaloneClusterIT {
     ProcessBuilder builder = new ProcessBuilder(args).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().putAll(cluster.environment());
     builder.environment().put("SPARK_SUBMIT", String.join(" ", cluster.sparkSubmitCommand(driverOptions.toArray(String[]::new))));
-    return builder.start();
+    Process driver = builder.start();
+    drivers.add(driver);
+    return driver;
   }
 
   private static List<String> onCluster(Path events) {
