@@ -74,6 +74,9 @@ public final class StorageLock implements AutoCloseable {
       }
     }
     String holder = held == null ? "a run that just finished" : readQuietly(storage, file);
+    if (holder.isEmpty()) {
+      holder = "a run that is still writing its name into it";
+    }
     throw new LockedException(
         "another retrain holds the lock " + file + " (" + holder + "): try again when it has finished; if no "
             + "retrain is running, the run that held it was killed: delete " + file + " or wait until it is older "
@@ -104,10 +107,7 @@ public final class StorageLock implements AutoCloseable {
     try {
       fs.mkdirs(file.getParent());
       if (fs instanceof LocalFileSystem local) {
-        // Hadoop's local create(overwrite=false) checks and then creates; NIO's createFile is one atomic O_EXCL.
-        java.nio.file.Path path = local.pathToFile(file).toPath();
-        Files.write(Files.createFile(path), content);
-        return true;
+        return createLocal(local.pathToFile(file).toPath(), content);
       }
       try (OutputStream out = fs.create(file, false)) {
         out.write(content);
@@ -120,6 +120,27 @@ public final class StorageLock implements AutoCloseable {
         return false; // HDFS reports a lost create race in more than one way
       }
       throw new UncheckedIOException("cannot create the lock " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Hadoop's local create(overwrite=false) checks and then creates. Here the token is written to a file of its
+   * own and hard-linked to the lock's name: link(2) fails atomically if the name exists, and the lock appears
+   * with its content complete, so a contender can always say who holds it.
+   */
+  private static boolean createLocal(java.nio.file.Path lock, byte[] content) throws IOException {
+    java.nio.file.Path token = lock.resolveSibling("." + lock.getFileName() + ".new-" + UUID.randomUUID());
+    Files.write(token, content);
+    try {
+      Files.createLink(lock, token);
+      return true;
+    } catch (FileAlreadyExistsException e) {
+      return false;
+    } catch (UnsupportedOperationException | IOException e) { // a file system without hard links
+      Files.write(Files.createFile(lock), content);
+      return true;
+    } finally {
+      Files.deleteIfExists(token);
     }
   }
 
