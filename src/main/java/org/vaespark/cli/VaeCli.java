@@ -51,33 +51,35 @@ public final class VaeCli {
 
   private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
     PrintWriter err = cmd.getErr();
-    if (e instanceof SettingsException || e instanceof InputFileException || e instanceof OutputExistsException
-        || e instanceof UncheckedIOException) {
-      err.println("error: " + e.getMessage());
-      err.flush();
-      return EXIT_BAD_INPUT;
-    }
-    if (e instanceof org.vaespark.retrain.LockedException) {
-      err.println("error: " + e.getMessage());
-      err.flush();
-      return EXIT_LOCKED;
-    }
-    if (e instanceof TrainingDivergedException) {
-      err.println("error: " + e.getMessage());
-      err.flush();
-      return EXIT_DIVERGED;
-    }
-    String backend = backendFailure(e);
+    int code = exitCode(e);
+    String backend = code == 1 ? backendFailure(e) : null;
     if (backend != null) {
       err.println("error: ND4J could not load its native backend (" + backend + "). The CPU jar needs an x86-64 "
           + "Linux node (and the AVX2/AVX-512 build named by javacpp.platform.extension to match the CPU); the CUDA "
           + "jar needs an NVIDIA driver, CUDA 11.6 and cuDNN 8.3 on every node (README, 'GPU executors').");
-      err.flush();
-      return EXIT_NO_BACKEND;
+      code = EXIT_NO_BACKEND;
+    } else if (code != 1) {
+      err.println("error: " + e.getMessage());
+    } else {
+      err.println("error: " + e);
+      e.printStackTrace(err);
     }
-    err.println("error: " + e);
-    e.printStackTrace(err);
     err.flush();
+    return code;
+  }
+
+  /** The exit code of a failure the user can act on from its one-line message, or 1 for anything else. */
+  private static int exitCode(Exception e) {
+    if (e instanceof SettingsException || e instanceof InputFileException || e instanceof OutputExistsException
+        || e instanceof UncheckedIOException) {
+      return EXIT_BAD_INPUT;
+    }
+    if (e instanceof TrainingDivergedException) {
+      return EXIT_DIVERGED;
+    }
+    if (e instanceof org.vaespark.retrain.LockedException) {
+      return EXIT_LOCKED;
+    }
     return 1;
   }
 

@@ -143,6 +143,23 @@ public final class Storage {
     }
   }
 
+  /**
+   * Replaces a small file in one atomic rename (HDFS and local disks): readers see the old content or the new,
+   * never a mix or nothing. Used for pointers and decisions that readers poll.
+   */
+  public void replaceAtomically(Path path, String content) {
+    Path target = fs(path).makeQualified(path);
+    Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+    writeString(temporary, content);
+    try {
+      org.apache.hadoop.fs.FileContext.getFileContext(target.toUri(), hadoopConf)
+          .rename(temporary, target, org.apache.hadoop.fs.Options.Rename.OVERWRITE);
+    } catch (IOException e) {
+      discard(temporary);
+      throw new UncheckedIOException("cannot replace " + target + ": " + e.getMessage(), e);
+    }
+  }
+
   public String readString(Path path) {
     try (InputStream in = fs(path).open(path)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -1,12 +1,9 @@
 package org.vaespark.retrain;
 
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
@@ -69,13 +66,14 @@ public final class RetrainJob {
     if (!storage.exists(new Path(model, Storage.SUCCESS))) {
       new TrainJob(spark, versioned).run(false, version);
     }
-    VersionStore.Decision decision = decide(version, model);
+    ModelMetadata candidate = models.loadMetadata(model);
+    VersionStore.Decision decision = decide(version, candidate);
     versions.writeDecision(decision);
     if (!storage.exists(new Path(versioned.paths().generated(), Storage.SUCCESS))) {
       new GenerateJob(spark, versioned).run(false);
     }
     if (decision.promoted()) {
-      promote(version, versioned, decision, data);
+      promote(version, versioned, candidate, data);
     } else {
       LOG.warn("Version {} is not promoted: {}", version, decision.reason());
     }
@@ -83,28 +81,31 @@ public final class RetrainJob {
     return new Result(version, decision, data.written(), versions.current());
   }
 
-  /** The gate: the candidate and the current version, evaluated on the same held-out batches and noise. */
-  private VersionStore.Decision decide(String version, Path candidateModel) {
-    Optional<VersionStore.Pointer> current = versions.current();
-    List<MultiLayerNetwork> networks = new ArrayList<>(List.of(models.loadNetwork(candidateModel)));
-    current.ifPresent(p -> networks.add(models.loadNetwork(new Path(p.model()))));
-    double[] scores = ElboEvaluator.heldOutNegElbo(spark, settings, networks);
+  /**
+   * The gate. {@code train} measured the candidate's held-out negative ELBO after its last epoch on this dataset's
+   * test batches with the held-out noise seed; the current version is evaluated the same way, so both are
+   * compared on the same data and noise.
+   */
+  private VersionStore.Decision decide(String version, ModelMetadata candidate) {
+    double score = candidate.finalMetrics().testNegElbo();
     double tolerance = settings.retrain().toleranceNats();
     String now = Instant.now().toString();
+    Optional<VersionStore.Pointer> current = versions.current();
     if (current.isEmpty()) {
-      return new VersionStore.Decision(version, true, scores[0], null, null, tolerance, "first version", now);
+      return new VersionStore.Decision(version, true, score, null, null, tolerance, "first version", now);
     }
-    double limit = scores[1] + tolerance;
-    boolean promoted = scores[0] <= limit;
+    double currentScore = ElboEvaluator.heldOutNegElbo(spark, settings, models.loadNetwork(new Path(current.get().model())));
+    double limit = currentScore + tolerance;
+    boolean promoted = score <= limit;
     String reason = String.format(java.util.Locale.ROOT,
         "held-out -ELBO %.3f vs current %s's %.3f on the same data: %s the limit %.3f (tolerance %.3f nats)",
-        scores[0], current.get().version(), scores[1], promoted ? "within" : "above", limit, tolerance);
+        score, current.get().version(), currentScore, promoted ? "within" : "above", limit, tolerance);
     LOG.info("Version {}: {}", version, reason);
-    return new VersionStore.Decision(version, promoted, scores[0], current.get().version(), scores[1], tolerance, reason, now);
+    return new VersionStore.Decision(version, promoted, score, current.get().version(), currentScore, tolerance, reason, now);
   }
 
   /** Embeddings first, then the pointer: the pointer never names a version whose embeddings are not there. */
-  private void promote(String version, Settings versioned, VersionStore.Decision decision, PrepareJob.Result data) {
+  private void promote(String version, Settings versioned, ModelMetadata candidate, PrepareJob.Result data) {
     Path partition = versions.embeddingsPartition(version);
     if (!storage.exists(new Path(partition, Storage.SUCCESS))) {
       Path staging = storage.newStaging(partition);
@@ -118,10 +119,9 @@ public final class RetrainJob {
         throw e;
       }
     }
-    ModelMetadata metadata = models.loadMetadata(new Path(versioned.paths().model()));
     versions.point(new VersionStore.Pointer(
-        version, versioned.paths().model(), partition.toString(), decision.candidateTestNegElbo(),
-        metadata.data().fingerprint(), Instant.now().toString()));
+        version, versioned.paths().model(), partition.toString(), candidate.finalMetrics().testNegElbo(),
+        candidate.data().fingerprint(), Instant.now().toString()));
     LOG.info("Promoted version {}: {} now points to it (dataset {}rewritten)", version,
         new Path(versions.root(), VersionStore.POINTER), data.written() ? "" : "not ");
   }

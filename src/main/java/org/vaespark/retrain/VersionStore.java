@@ -9,10 +9,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
-import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.vaespark.io.Json;
 import org.vaespark.io.Storage;
@@ -91,11 +88,11 @@ public final class VersionStore {
 
   /** Replaces {@code CURRENT} in one atomic rename: readers see the old pointer or the new one, never a mix. */
   public void point(Pointer pointer) {
-    writeAtomically(new Path(root, POINTER), Json.pretty(pointer));
+    storage.replaceAtomically(new Path(root, POINTER), Json.pretty(pointer));
   }
 
   public void writeDecision(Decision decision) {
-    writeAtomically(new Path(versionDir(decision.version()), DECISION), Json.pretty(decision));
+    storage.replaceAtomically(new Path(versionDir(decision.version()), DECISION), Json.pretty(decision));
   }
 
   public void markComplete(String version) {
@@ -137,19 +134,6 @@ public final class VersionStore {
           .toList();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list model versions in " + dir + ": " + e.getMessage(), e);
-    }
-  }
-
-  private void writeAtomically(Path unqualified, String content) {
-    Path target = storage.fs(unqualified).makeQualified(unqualified);
-    Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
-    storage.writeString(temporary, content);
-    try {
-      FileContext.getFileContext(target.toUri(), storage.hadoopConf())
-          .rename(temporary, target, Options.Rename.OVERWRITE);
-    } catch (IOException e) {
-      storage.discard(temporary);
-      throw new UncheckedIOException("cannot replace " + target + ": " + e.getMessage(), e);
     }
   }
 }

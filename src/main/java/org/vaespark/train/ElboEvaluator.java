@@ -4,13 +4,13 @@ import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.vaespark.config.Settings;
 import org.vaespark.io.MnistDataset;
-import org.apache.spark.broadcast.Broadcast;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.vaespark.model.VaeWeights;
 
 /**
@@ -57,22 +57,18 @@ public final class ElboEvaluator {
   }
 
   /**
-   * Held-out negative ELBO per example (nats) of each network, on the same test batches with the same noise as
-   * {@code train} measures it, so that models can be compared fairly.
+   * Held-out negative ELBO per example (nats) of a network, on the same test batches with the same noise as
+   * {@code train} measures it after every epoch, so that models can be compared fairly.
    */
-  public static double[] heldOutNegElbo(SparkSession spark, Settings settings, List<MultiLayerNetwork> networks) {
+  public static double heldOutNegElbo(SparkSession spark, Settings settings, MultiLayerNetwork network) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     JavaRDD<INDArray> test = batches(spark, settings.paths().dataset(), MnistDataset.TEST, settings.training().evalBatchSize());
+    Broadcast<VaeWeights> weights = sc.broadcast(VaeWeights.of(network));
     try {
-      double[] scores = new double[networks.size()];
-      for (int i = 0; i < scores.length; i++) {
-        Broadcast<VaeWeights> weights = sc.broadcast(VaeWeights.of(networks.get(i)));
-        VaeWeights.ElboSums sums = evaluate(test, weights, heldOutSeed(settings.training().seed()));
-        weights.destroy();
-        scores[i] = (sums.reconstruction() + sums.kl()) / sums.examples();
-      }
-      return scores;
+      VaeWeights.ElboSums sums = evaluate(test, weights, heldOutSeed(settings.training().seed()));
+      return (sums.reconstruction() + sums.kl()) / sums.examples();
     } finally {
+      weights.destroy();
       test.unpersist(false);
     }
   }

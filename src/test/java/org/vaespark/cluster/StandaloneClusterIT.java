@@ -150,7 +150,7 @@ class StandaloneClusterIT {
     Path events = Files.createDirectories(dir.resolve("events-kill"));
     Path out = dir.resolve("kill-out");
     Path logFile = dir.resolve("kill.log");
-    int uiPort = freePort();
+    int uiPort = StandaloneCluster.freePort();
     List<String> options = new ArrayList<>(onCluster(events));
     options.addAll(List.of("--conf", "spark.ui.enabled=true", "--conf", "spark.ui.port=" + uiPort));
     Process driver = submit(logFile, options, pipeline(out));
@@ -198,12 +198,6 @@ class StandaloneClusterIT {
   private static String get(java.net.http.HttpClient http, String url) throws Exception {
     return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
         java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-  }
-
-  private static int freePort() throws IOException {
-    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 
   private static boolean cpuHasAvx2() {

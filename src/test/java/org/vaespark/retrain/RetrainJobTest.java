@@ -63,6 +63,8 @@ class RetrainJobTest extends SparkTestBase {
     assertThat(worse.decision().promoted()).isFalse();
     assertThat(worse.decision().currentVersion()).isEqualTo(v1);
     assertThat(worse.decision().candidateTestNegElbo()).isGreaterThan(worse.decision().currentTestNegElbo() + 0.5);
+    // The current version, evaluated again by the gate, scores what train measured for it: same batches, same noise.
+    assertThat(worse.decision().currentTestNegElbo()).isEqualTo(first.decision().candidateTestNegElbo());
     assertThat(pointer().version()).as("the pointer stays").isEqualTo(v1);
     VersionStore.Decision recorded = Json.parse(
         Files.readString(dir.resolve("out/versions").resolve(worse.version()).resolve("promotion.json")),

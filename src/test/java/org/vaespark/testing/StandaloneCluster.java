@@ -170,7 +170,8 @@ public final class StandaloneCluster implements AutoCloseable {
     return home;
   }
 
-  private static int freePort() throws IOException {
+  /** A TCP port free on loopback right now. */
+  public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
