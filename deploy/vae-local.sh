@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the application jar outside spark-submit (laptop, CI, cron on one machine): Java 17 with Spark's
-# --add-opens list, Spark and Hadoop from the Maven classpath written by 'mvn package', ND4J's fastest
-# native build for this CPU, and off-heap limits for ND4J.
+# --add-opens list, Spark and Hadoop from the Maven classpath written by 'mvn package', and off-heap limits for
+# ND4J. The tool itself picks ND4J's native build for this CPU (README, "Native CPU builds").
 # Usage: deploy/vae-local.sh <prepare|train|generate|pipeline> [options]   (build first: mvn -q package -DskipTests)
 # Environment: VAE_HEAP (default 4g), VAE_OFFHEAP (ND4J off-heap limit, default 6G), JAVA (default java),
 #              VAE_JAR (default target/spark-vae-mnist.jar; target/spark-vae-mnist-cuda.jar for the CUDA build).
@@ -13,15 +13,6 @@ if [ ! -f "$jar" ] || [ ! -f "$classpath_file" ]; then
   echo "error: $jar not built: run 'mvn -q package -DskipTests' in $root first" >&2
   exit 2
 fi
-extension=""
-if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
-  extension=-avx512
-elif grep -qw avx2 /proc/cpuinfo 2>/dev/null; then
-  extension=-avx2
-fi
-case "$(basename "$jar")" in
-  *cuda*) extension="" ;; # the CUDA build has one native build, chosen by the GPU, not the CPU
-esac
 opens=""
 for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
          java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
@@ -31,7 +22,6 @@ offheap=${VAE_OFFHEAP:-6G}
 # shellcheck disable=SC2086
 exec "${JAVA:-java}" $opens -Xmx"${VAE_HEAP:-4g}" \
   -Djava.awt.headless=true \
-  -Djavacpp.platform.extension="$extension" \
   -Dorg.bytedeco.javacpp.maxbytes="$offheap" -Dorg.bytedeco.javacpp.maxphysicalbytes="$offheap" \
   -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
   -cp "$jar:$(cat "$classpath_file")" org.vaespark.cli.VaeCli "$@"

@@ -33,8 +33,7 @@ with DAG(
             "--output", "hdfs:///models/spark-vae-mnist",
         ],
         conf={
-            "spark.executor.extraJavaOptions": "-Djavacpp.platform.extension=-avx2 "
-            "-Dorg.bytedeco.javacpp.maxbytes=4G -Dorg.bytedeco.javacpp.maxphysicalbytes=8G",
+            "spark.executor.extraJavaOptions": "-Dorg.bytedeco.javacpp.maxbytes=4G -Dorg.bytedeco.javacpp.maxphysicalbytes=8G",
             "spark.executor.memoryOverhead": "5g",
         },
         executor_cores=2,

@@ -6,6 +6,7 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
+import org.vaespark.runtime.NativeBuildPlugin;
 
 /**
  * Creates the one SparkSession of a run. The master comes from outside: {@code spark-submit --master} (or
@@ -30,9 +31,18 @@ public final class SparkSessions {
     for (Map.Entry<String, String> entry : settings.spark().conf().entrySet()) {
       conf.setIfMissing(entry.getKey(), entry.getValue());
     }
+    addPlugin(conf, NativeBuildPlugin.class.getName());
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     LOG.info("Spark {} session on master {} (default parallelism {})",
         spark.version(), spark.sparkContext().master(), spark.sparkContext().defaultParallelism());
     return spark;
+  }
+
+  /** Adds a plugin to {@code spark.plugins}, keeping those that spark-submit or the config named. */
+  static void addPlugin(SparkConf conf, String plugin) {
+    String plugins = conf.get("spark.plugins", "").trim();
+    if (!java.util.Arrays.asList(plugins.split("\\s*,\\s*")).contains(plugin)) {
+      conf.set("spark.plugins", plugins.isEmpty() ? plugin : plugins + "," + plugin);
+    }
   }
 }

@@ -11,6 +11,8 @@ import org.vaespark.io.InputFileException;
 import org.vaespark.io.OutputExistsException;
 import org.vaespark.model.BuildInfo;
 import org.vaespark.prepare.PrepareJob;
+import org.vaespark.runtime.NativeBuildException;
+import org.vaespark.runtime.NativeBuilds;
 import org.vaespark.train.TrainJob;
 import org.vaespark.train.TrainingDivergedException;
 import picocli.CommandLine;
@@ -42,6 +44,13 @@ public final class VaeCli {
   public static final int EXIT_LOCKED = 5;
 
   public static void main(String[] args) {
+    try {
+      // Before anything can load ND4J: choose the native build this CPU runs (README, "Native CPU builds").
+      NativeBuilds.configure();
+    } catch (NativeBuildException e) {
+      System.err.println("error: " + e.getMessage());
+      System.exit(EXIT_NO_BACKEND);
+    }
     System.exit(commandLine().execute(args));
   }
 
@@ -53,9 +62,13 @@ public final class VaeCli {
     PrintWriter err = cmd.getErr();
     int code = exitCode(e);
     String backend = code == 1 ? backendFailure(e) : null;
-    if (backend != null) {
+    if (e instanceof NativeBuildException) {
+      err.println("error: " + e.getMessage());
+      code = EXIT_NO_BACKEND;
+    } else if (backend != null) {
       err.println("error: ND4J could not load its native backend (" + backend + "). The CPU jar needs an x86-64 "
-          + "Linux node (and the AVX2/AVX-512 build named by javacpp.platform.extension to match the CPU); the CUDA "
+          + "Linux node (the tool picks the generic, AVX2 or AVX-512 build from the CPU: " + NativeBuilds.PROPERTY
+          + " overrides it); the CUDA "
           + "jar needs an NVIDIA driver, CUDA 11.6 and cuDNN 8.3 on every node (README, 'GPU executors').");
       code = EXIT_NO_BACKEND;
     } else if (code != 1) {
@@ -125,6 +138,7 @@ public final class VaeCli {
 
   /** Loads ND4J's backend on the driver now, so that a missing native library fails before any Spark work. */
   static void requireNd4jBackend() {
+    NativeBuilds.configure();
     try {
       org.nd4j.linalg.factory.Nd4j.getBackend();
     } catch (LinkageError | RuntimeException e) {

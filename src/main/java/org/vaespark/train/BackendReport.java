@@ -16,10 +16,11 @@ import org.apache.spark.resource.ResourceInformation;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vaespark.runtime.NativeBuilds;
 
 /**
  * Logs, at the start of training, which ND4J backend and devices the driver and each executor use: the backend
- * (CPU or CUDA), the native build (javacpp.platform.extension), BLAS, threads, the CUDA devices ND4J sees and the
+ * (CPU or CUDA), the native build with the CPU flags that chose it and the library file JavaCPP loaded, BLAS, threads, the CUDA devices ND4J sees and the
  * GPUs Spark assigned to the task. A cluster with a mis-set backend shows up here, not as a slow run.
  */
 public final class BackendReport {
@@ -54,10 +55,10 @@ public final class BackendReport {
     StringBuilder line = new StringBuilder();
     line.append("ND4J ").append(Nd4j.getBackend().getClass().getSimpleName())
         .append(Nd4j.getEnvironment().isCPU() ? " (CPU" : " (CUDA")
-        .append(", native build ").append(System.getProperty("javacpp.platform.extension", "").isEmpty()
-            ? "generic" : System.getProperty("javacpp.platform.extension"))
         .append(", BLAS ").append(env.getOrDefault("blas.vendor", "?"))
         .append(", ").append(env.getOrDefault("omp.threads", env.getOrDefault("cores", "?"))).append(" threads)");
+    line.append("; native build: ").append(NativeBuilds.configure().describe())
+        .append("; loaded ").append(NativeBuilds.loadedLibrary());
     Object devices = env.get("cuda.devicesInformation");
     if (devices instanceof Collection<?> list && !list.isEmpty()) {
       List<String> names = new ArrayList<>();

@@ -18,6 +18,8 @@ import org.vaespark.io.Storage;
 import org.vaespark.model.EpochMetrics;
 import org.vaespark.model.ModelMetadata;
 import org.vaespark.model.ModelStore;
+import org.vaespark.runtime.CpuFeatures;
+import org.vaespark.runtime.NativeBuild;
 import org.vaespark.testing.EventLog;
 import org.vaespark.testing.StandaloneCluster;
 
@@ -31,9 +33,6 @@ class StandaloneClusterIT {
   private static final int EPOCHS = 8;
   /** How far the cluster's held-out loss may be from local mode's (runs of local mode differ by about 1 nat). */
   private static final double MARGIN_NATS = 2.0;
-
-  /** ND4J's AVX2 build where the CPU has AVX2 (as conf/cluster.conf assumes), else the generic one. */
-  private static final String NATIVE_BUILD = cpuHasAvx2() ? "-avx2" : "";
 
   @TempDir static Path dir;
   private static StandaloneCluster cluster;
@@ -67,7 +66,7 @@ class StandaloneClusterIT {
         driverOptions.add(option);
       }
     }
-    driverOptions.addAll(List.of("-Xmx2g", "-Djava.awt.headless=true", "-Djavacpp.platform.extension=" + NATIVE_BUILD,
+    driverOptions.addAll(List.of("-Xmx2g", "-Djava.awt.headless=true",
         "-Dorg.bytedeco.javacpp.maxbytes=2G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=4G",
         "-Dlog4j2.configurationFile=conf/log4j2.properties"));
     List<String> args = new ArrayList<>(List.of("deploy/vae-submit.sh"));
@@ -85,7 +84,7 @@ class StandaloneClusterIT {
   private static List<String> onCluster(Path events) {
     return List.of("--master", cluster.masterUrl(), "--deploy-mode", "client",
         "--conf", "spark.executor.cores=1", "--conf", "spark.executor.memory=1g", "--conf", "spark.cores.max=2",
-        "--conf", "spark.executor.extraJavaOptions=-Djavacpp.platform.extension=" + NATIVE_BUILD + " -Dorg.bytedeco.javacpp.maxbytes=1500M -Dorg.bytedeco.javacpp.maxphysicalbytes=2500M",
+        "--conf", "spark.executor.extraJavaOptions=-Dorg.bytedeco.javacpp.maxbytes=1500M -Dorg.bytedeco.javacpp.maxphysicalbytes=2500M",
         "--conf", "spark.eventLog.dir=file:" + events);
   }
 
@@ -128,6 +127,7 @@ class StandaloneClusterIT {
 
     assertComplete(out);
     assertThat(log).contains("held-out negative ELBO");
+    assertEachExecutorLoadedABuildItsCpuRuns(log, 2);
     EventLog eventLog = EventLog.readOnly(events);
     assertThat(eventLog.failedJobs()).isEmpty();
     assertThat(eventLog.executorsThatSucceeded("train-epoch-")).as("executors that ran training tasks").hasSize(2);
@@ -200,11 +200,23 @@ class StandaloneClusterIT {
         java.net.http.HttpResponse.BodyHandlers.ofString()).body();
   }
 
-  private static boolean cpuHasAvx2() {
-    try {
-      return Files.readString(Path.of("/proc/cpuinfo")).contains(" avx2");
-    } catch (IOException e) {
-      return false;
+  /**
+   * From the backend report the driver logs at the start of training: each executor's chosen native build and the
+   * library file it loaded. The executors chose for themselves (the tool's executor plugin), nothing passed a build.
+   */
+  private static void assertEachExecutorLoadedABuildItsCpuRuns(String log, int executors) {
+    java.util.regex.Matcher line = java.util.regex.Pattern
+        .compile("Executor (\\d+) on .*native build: \\S+ .*?build \\((linux-x86_64[^)]*)\\).*loaded (\\S+)")
+        .matcher(log);
+    java.util.Set<String> seen = new java.util.TreeSet<>();
+    while (line.find()) {
+      seen.add(line.group(1));
+      String classifier = line.group(2);
+      NativeBuild build = NativeBuild.ofExtension(classifier.substring("linux-x86_64".length()));
+      assertThat(build).as(line.group()).isNotNull();
+      assertThat(build.runsOn(CpuFeatures.current())).as(line.group()).isTrue();
+      assertThat(line.group(3)).as("library loaded by executor " + line.group(1)).endsWith("/" + classifier + "/libnd4jcpu.so");
     }
+    assertThat(seen).as("executors in the backend report").hasSize(executors);
   }
 }

@@ -28,6 +28,11 @@ public final class CliProcess implements AutoCloseable {
 
   /** As {@link #start(Path, String...)}, with extra JVM options (system properties, for example). */
   public static CliProcess start(Path log, List<String> jvmOptions, String... args) {
+    return startMain(log, jvmOptions, VaeCli.class, args);
+  }
+
+  /** Any main class in a JVM of its own, with this JVM's classpath and options plus {@code jvmOptions}. */
+  public static CliProcess startMain(Path log, List<String> jvmOptions, Class<?> main, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -39,7 +44,7 @@ public final class CliProcess implements AutoCloseable {
     command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add(VaeCli.class.getName());
+    command.add(main.getName());
     command.addAll(List.of(args));
     try {
       Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
+import org.vaespark.runtime.NativeBuild;
+import org.vaespark.runtime.NativeBuilds;
 import org.vaespark.testing.SparkTestBase;
 
 class BackendReportTest extends SparkTestBase {
@@ -14,6 +16,11 @@ class BackendReportTest extends SparkTestBase {
 
     // local mode: the driver is the only executor
     assertThat(executors).containsOnlyKeys("driver");
-    assertThat(executors.get("driver")).contains("ND4J CpuBackend (CPU, native build").contains("BLAS").contains("no GPU assigned by Spark");
+    NativeBuild build = NativeBuilds.configure().build();
+    assertThat(executors.get("driver"))
+        .contains("ND4J CpuBackend (CPU, BLAS")
+        .contains("native build: " + build.name() + " build (" + build.classifier() + ")")
+        .contains("loaded /").contains("/" + build.classifier() + "/libnd4jcpu.so")
+        .contains("no GPU assigned by Spark");
   }
 }

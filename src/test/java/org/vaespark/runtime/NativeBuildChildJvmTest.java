@@ -1,0 +1,79 @@
+package org.vaespark.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.vaespark.cli.VaeCli;
+import org.vaespark.testing.CliProcess;
+
+/**
+ * One training step in a child JVM with each native build this CPU can run (the generic one included, so the
+ * fallback runs on every CI machine), and the choice the tool makes for a recorded AVX2-only CPU.
+ */
+class NativeBuildChildJvmTest {
+  @TempDir Path dir;
+
+  static List<NativeBuild> buildsThisCpuRuns() {
+    CpuFeatures cpu = CpuFeatures.current();
+    return Arrays.stream(NativeBuild.values()).filter(b -> b.runsOn(cpu)).toList();
+  }
+
+  private String probe(List<String> jvmOptions) throws Exception {
+    Path log = dir.resolve("probe-" + System.nanoTime() + ".log");
+    try (CliProcess process = CliProcess.startMain(log, jvmOptions, TrainingStepProbe.class)) {
+      int exit = process.waitFor(120);
+      assertThat(exit).as(process.log()).isZero();
+      return process.log();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("buildsThisCpuRuns")
+  void aTrainingStepRunsWithEveryBuildThisCpuSupports(NativeBuild build) throws Exception {
+    String output = probe(List.of("-D" + NativeBuilds.PROPERTY + "=" + build.extension()));
+
+    assertThat(output).contains("probe build=" + build.name() + " explicit=true");
+    assertThat(output).contains("/" + build.classifier() + "/libnd4jcpu.so");
+    Matcher step = Pattern.compile("probe score=(\\S+) change=(\\S+)").matcher(output);
+    assertThat(step.find()).as(output).isTrue();
+    assertThat(Double.parseDouble(step.group(1))).isFinite().isPositive();
+    assertThat(Double.parseDouble(step.group(2))).as("the step moved the parameters").isPositive();
+  }
+
+  @Test
+  void onAnAvx2OnlyCpuTheAvx2BuildIsChosenAndLoaded() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(NativeBuild.AVX2.runsOn(CpuFeatures.current()),
+        "this CPU cannot run the AVX2 build, so it cannot stand in for an AVX2-only machine");
+    Path cpuinfo = Files.writeString(dir.resolve("cpuinfo-amd"), NativeBuildsTest.AMD_AVX2);
+
+    String output = probe(List.of("-D" + CpuFeatures.CPUINFO_PROPERTY + "=" + cpuinfo));
+
+    assertThat(output).contains("probe build=AVX2 explicit=false").contains("/linux-x86_64-avx2/libnd4jcpu.so");
+  }
+
+  @Test
+  void forcingABuildTheCpuLacksExitsWith4AndNamesTheFlagAndTheSetting() throws Exception {
+    Path cpuinfo = Files.writeString(dir.resolve("cpuinfo-amd"), NativeBuildsTest.AMD_AVX2);
+    Path log = dir.resolve("forced.log");
+    List<String> options =
+        List.of("-D" + CpuFeatures.CPUINFO_PROPERTY + "=" + cpuinfo, "-D" + NativeBuilds.PROPERTY + "=-avx512");
+    try (CliProcess cli = CliProcess.start(log, options, "prepare", "--input", "data-prep/sample",
+        "--output", dir.resolve("out").toString())) {
+      int exit = cli.waitFor(60);
+
+      assertThat(exit).as(cli.log()).isEqualTo(VaeCli.EXIT_NO_BACKEND);
+      assertThat(cli.log()).contains("error: " + NativeBuilds.PROPERTY + " = '-avx512'").contains("lacks avx512bw")
+          .contains("remove that setting").doesNotContain("SIGILL");
+    }
+    assertThat(dir.resolve("out")).doesNotExist();
+  }
+}
