@@ -4,7 +4,8 @@
 # ND4J. The tool itself picks ND4J's native build for this CPU (README, "Native CPU builds").
 # Usage: deploy/vae-local.sh <prepare|train|generate|pipeline> [options]   (build first: mvn -q package -DskipTests)
 # Environment: VAE_HEAP (default 4g), VAE_OFFHEAP (ND4J off-heap limit, default 6G), JAVA (default java),
-#              VAE_JAR (default target/spark-vae-mnist.jar; target/spark-vae-mnist-cuda.jar for the CUDA build).
+#              VAE_JAR (default target/spark-vae-mnist.jar; target/spark-vae-mnist-cuda.jar for the CUDA build),
+#              VAE_MAIN (default org.vaespark.cli.VaeCli; the benchmark runs its probes through it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jar=${VAE_JAR:-$root/target/spark-vae-mnist.jar}
@@ -24,4 +25,4 @@ exec "${JAVA:-java}" $opens -Xmx"${VAE_HEAP:-4g}" \
   -Djava.awt.headless=true \
   -Dorg.bytedeco.javacpp.maxbytes="$offheap" -Dorg.bytedeco.javacpp.maxphysicalbytes="$offheap" \
   -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
-  -cp "$jar:$(cat "$classpath_file")" org.vaespark.cli.VaeCli "$@"
+  -cp "$jar:$(cat "$classpath_file")" "${VAE_MAIN:-org.vaespark.cli.VaeCli}" "$@"

@@ -14,6 +14,8 @@ final class Summary {
   static void prepared(PrintWriter out, PrepareJob.Result r) {
     out.printf(Locale.ROOT, "dataset      %s  (%d train / %d test examples, %s)%n",
         r.dataset(), r.manifest().trainExamples(), r.manifest().testExamples(), r.manifest().fingerprint());
+    out.printf(Locale.ROOT, "time         prepare %d images in %.2f s (%.0f images/s)%n",
+        r.images(), r.seconds(), r.images() / r.seconds());
     out.flush();
   }
 
@@ -32,6 +34,8 @@ final class Summary {
     out.printf(Locale.ROOT, "recons       %s/%s%n", f, GenerateJob.RECONSTRUCTIONS_PNG);
     out.printf(Locale.ROOT, "embeddings   %s/%s (Parquet, %d rows)%n", f, GenerateJob.EMBEDDINGS, r.embeddings());
     out.printf(Locale.ROOT, "plots        %s/%s, %s/%s%n", f, GenerateJob.LOSS_PNG, f, GenerateJob.SCATTER_PNG);
+    out.printf(Locale.ROOT, "time         generate %.2f s, embeddings of %d examples in %.2f s (%.0f examples/s)%n",
+        r.seconds(), r.embeddings(), r.embeddingSeconds(), r.embeddings() / r.embeddingSeconds());
     out.flush();
   }
 

@@ -47,10 +47,17 @@ public record Settings(
       int workers,
       double learningRate,
       long seed,
-      int prefetchBatches,
+      String step,
+      int nativeThreads,
+      double outerMomentum,
       int evalBatchSize,
       CheckpointSettings checkpoint)
-      implements Serializable {}
+      implements Serializable {
+    /** {@code vae.training.step}: this tool's fused training step. */
+    public static final String FUSED = "fused";
+    /** {@code vae.training.step}: DL4J's own VAE layer (slower; kept to compare). */
+    public static final String DL4J = "dl4j";
+  }
 
   /**
    * Training checkpoints: written every {@code interval} epochs (0 turns them off), the newest {@code keep}

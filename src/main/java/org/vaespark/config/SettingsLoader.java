@@ -154,7 +154,9 @@ public final class SettingsLoader {
             intIn(c, "vae.training.workers", 0, 100_000),
             doubleIn(c, "vae.training.learning-rate", 0.0, 10.0),
             c.getLong("vae.training.seed"),
-            intIn(c, "vae.training.prefetch-batches", 0, 1000),
+            oneOf(c, "vae.training.step", Set.of(Settings.TrainingSettings.FUSED, Settings.TrainingSettings.DL4J)),
+            intIn(c, "vae.training.native-threads", 0, 1024),
+            fraction(c, "vae.training.outer-momentum"),
             intIn(c, "vae.training.eval-batch-size", 1, 1_000_000),
             new Settings.CheckpointSettings(
                 intIn(c, "vae.training.checkpoint.interval", 0, 100_000),
@@ -203,6 +205,22 @@ public final class SettingsLoader {
     if (!(value > minExclusive && value <= max)) {
       throw new SettingsException(
           path + " = " + value + " is out of range: expected a number in (" + minExclusive + ", " + max + "]");
+    }
+    return value;
+  }
+
+  private static String oneOf(Config c, String path, Set<String> allowed) {
+    String value = c.getString(path).trim().toLowerCase(java.util.Locale.ROOT);
+    if (!allowed.contains(value)) {
+      throw new SettingsException(path + " = \"" + value + "\" is not supported: expected one of " + new TreeSet<>(allowed));
+    }
+    return value;
+  }
+
+  private static double fraction(Config c, String path) {
+    double value = c.getDouble(path);
+    if (!(value >= 0 && value < 1)) {
+      throw new SettingsException(path + " = " + value + " is out of range: expected a number in [0, 1)");
     }
     return value;
   }

@@ -66,9 +66,14 @@ public final class GenerateJob {
     this.models = new ModelStore(storage);
   }
 
-  public record Result(String folder, String modelVersion, long embeddings) {}
+  /**
+   * @param seconds the job's wall time (Spark's start-up excluded)
+   * @param embeddingSeconds the part of it spent computing and writing the embeddings table
+   */
+  public record Result(String folder, String modelVersion, long embeddings, double seconds, double embeddingSeconds) {}
 
   public Result run(boolean overwrite) {
+    long t0 = System.nanoTime();
     Path target = new Path(settings.paths().generated());
     storage.checkWritable(target, overwrite, "generated outputs");
     Path modelFolder = new Path(settings.paths().model());
@@ -89,12 +94,15 @@ public final class GenerateJob {
       sc.setJobGroup("generate", "generate: samples, reconstructions, embeddings, plots", false);
       writeSamples(weights, version, staging);
       writeReconstructions(weights, test, staging);
+      long e0 = System.nanoTime();
       writeEmbeddings(train.unionByName(test), broadcast, version, staging);
+      double embeddingSeconds = (System.nanoTime() - e0) / 1e9;
       storage.writeBytes(new Path(staging, LOSS_PNG), Plots.lossCurves(history, version));
       writeScatter(new Path(staging, EMBEDDINGS), weights.latentSize(), version, staging);
       storage.publish(staging, target, overwrite);
       LOG.info("Generated outputs of model {} published at {}", version, target);
-      return new Result(target.toString(), version, manifest.trainExamples() + manifest.testExamples());
+      return new Result(target.toString(), version, manifest.trainExamples() + manifest.testExamples(),
+          (System.nanoTime() - t0) / 1e9, embeddingSeconds);
     } catch (RuntimeException e) {
       storage.discard(staging);
       throw e;

@@ -35,16 +35,24 @@ public final class PrepareJob {
     this.storage = new Storage(spark.sparkContext().hadoopConfiguration());
   }
 
-  /** @param written false when {@link #refresh()} found the published dataset up to date */
-  public record Result(String dataset, MnistDataset.Manifest manifest, boolean written) {}
+  /**
+   * @param written false when {@link #refresh()} found the published dataset up to date
+   * @param seconds the job's wall time, reading the IDX files to publication (Spark's start-up excluded)
+   */
+  public record Result(String dataset, MnistDataset.Manifest manifest, boolean written, double seconds) {
+    public long images() {
+      return manifest.trainExamples() + manifest.testExamples();
+    }
+  }
 
   /** Reads and checks the IDX files and publishes the dataset; an existing one is replaced only if allowed. */
   public Result run(boolean overwrite) {
+    long t0 = System.nanoTime();
     Path target = new Path(settings.paths().dataset());
     storage.checkWritable(target, overwrite, "dataset");
     Input input = readInput();
     write(target, input, overwrite);
-    return new Result(target.toString(), input.manifest(), true);
+    return new Result(target.toString(), input.manifest(), true, (System.nanoTime() - t0) / 1e9);
   }
 
   /**
@@ -52,19 +60,20 @@ public final class PrepareJob {
    * the published dataset's (or there is none).
    */
   public Result refresh() {
+    long t0 = System.nanoTime();
     Path target = new Path(settings.paths().dataset());
     Input input = readInput();
     if (storage.exists(new Path(target, Storage.SUCCESS))) {
       MnistDataset.Manifest published = MnistDataset.readManifest(storage, settings.paths().dataset());
       if (published.fingerprint().equals(input.manifest().fingerprint())) {
         LOG.info("Dataset at {} is up to date (input fingerprint {}): not rewritten", target, published.fingerprint());
-        return new Result(target.toString(), published, false);
+        return new Result(target.toString(), published, false, (System.nanoTime() - t0) / 1e9);
       }
       LOG.info("Input changed (fingerprint {} -> {}): rewriting the dataset at {}",
           published.fingerprint(), input.manifest().fingerprint(), target);
     }
     write(target, input, true);
-    return new Result(target.toString(), input.manifest(), true);
+    return new Result(target.toString(), input.manifest(), true, (System.nanoTime() - t0) / 1e9);
   }
 
   private record Input(Split train, Split test, MnistDataset.Manifest manifest) {}

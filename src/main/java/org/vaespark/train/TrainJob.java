@@ -13,13 +13,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.spark.api.RDDTrainingApproach;
-import org.deeplearning4j.spark.api.Repartition;
-import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
-import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
@@ -35,7 +29,7 @@ import org.vaespark.model.VaeWeights;
 
 /**
  * The training job: reads the train and test shards, builds DL4J minibatches on the executors, trains the VAE
- * with parameter averaging ({@link VaeTrainingMaster}), measures the train and held-out negative ELBO after
+ * with parameter averaging ({@link AveragingTrainer}), measures the train and held-out negative ELBO after
  * every epoch, and publishes the model with its metadata and metrics.
  */
 public final class TrainJob {
@@ -95,25 +89,21 @@ public final class TrainJob {
   private Trained train(
       JavaSparkContext sc, int workers, Start start, Checkpoints checkpoints, MnistDataset.Manifest manifest) {
     Settings.TrainingSettings training = settings.training();
-    JavaRDD<INDArray> trainBatches = batches(MnistDataset.TRAIN, training.batchSizePerWorker());
-    JavaRDD<INDArray> testBatches = batches(MnistDataset.TEST, training.evalBatchSize());
-    // A VAE needs no labels, but dl4j-spark's batching splits DataSets and needs a labels array: one zero column.
-    JavaRDD<DataSet> trainSets =
-        trainBatches.map(features -> new DataSet(features, Nd4j.zeros(features.dataType(), features.rows(), 1)));
     MultiLayerNetwork network = start.network();
-    VaeTrainingMaster master = trainingMaster(workers, training);
-    SparkDl4jMultiLayer sparkNetwork = new SparkDl4jMultiLayer(sc, network, master);
-    LOG.info(
-        "Training VAE {} with {} parameters on {} examples: {} workers, batch {} per worker, averaging every {} batches",
-        settings.model(), network.numParams(), manifest.trainExamples(), workers, training.batchSizePerWorker(),
-        training.averagingFrequency());
     List<EpochMetrics> history = new ArrayList<>(start.history());
     double seconds = start.seconds();
-    try {
+    JavaRDD<INDArray> trainBatches = batches(MnistDataset.TRAIN, training.evalBatchSize());
+    JavaRDD<INDArray> testBatches = batches(MnistDataset.TEST, training.evalBatchSize());
+    try (AveragingTrainer trainer = AveragingTrainer.of(spark, settings, network.getLayerWiseConfigurations(), workers)) {
+      LOG.info(
+          "Training VAE {} with {} parameters on {} examples: {} workers x {} native threads, {} step, batch {} per "
+              + "worker, averaging every {} batches ({} rounds per epoch), outer momentum {}",
+          settings.model(), network.numParams(), manifest.trainExamples(), workers, trainer.plan().threads,
+          training.step(), training.batchSizePerWorker(), training.averagingFrequency(), trainer.roundsPerEpoch(),
+          training.outerMomentum());
       for (int epoch = start.epoch() + 1; epoch <= training.epochs(); epoch++) {
         long t0 = System.nanoTime();
-        master.startEpoch(training.seed(), epoch);
-        history.add(runEpoch(sc, sparkNetwork, trainSets, trainBatches, testBatches, epoch, manifest.trainExamples()));
+        history.add(runEpoch(sc, trainer, network, trainBatches, testBatches, epoch, manifest.trainExamples()));
         seconds += (System.nanoTime() - t0) / 1e9;
         checkpoint(checkpoints, network, epoch, history, seconds, manifest);
       }
@@ -197,8 +187,8 @@ public final class TrainJob {
 
   private EpochMetrics runEpoch(
       JavaSparkContext sc,
-      SparkDl4jMultiLayer sparkNetwork,
-      JavaRDD<DataSet> trainSets,
+      AveragingTrainer trainer,
+      MultiLayerNetwork network,
       JavaRDD<INDArray> trainBatches,
       JavaRDD<INDArray> testBatches,
       int epoch,
@@ -207,12 +197,12 @@ public final class TrainJob {
     LOG.info("Starting epoch {} of {}", epoch, epochs);
     sc.setJobGroup("train-epoch-" + epoch, "train: epoch " + epoch + " of " + epochs, false);
     long t0 = System.nanoTime();
-    sparkNetwork.getNetwork().getLayerWiseConfigurations().setEpochCount(epoch - 1);
-    fit(sparkNetwork, trainSets, epoch);
+    network.getLayerWiseConfigurations().setEpochCount(epoch - 1);
+    fit(trainer, network, epoch);
     double epochSeconds = (System.nanoTime() - t0) / 1e9;
 
     sc.setJobGroup("eval-epoch-" + epoch, "train: evaluate ELBO after epoch " + epoch, false);
-    Broadcast<VaeWeights> weights = sc.broadcast(VaeWeights.of(sparkNetwork.getNetwork()));
+    Broadcast<VaeWeights> weights = sc.broadcast(VaeWeights.of(network));
     long seed = settings.training().seed();
     VaeWeights.ElboSums train = ElboEvaluator.evaluate(trainBatches, weights, seed);
     VaeWeights.ElboSums test = ElboEvaluator.evaluate(testBatches, weights, ElboEvaluator.heldOutSeed(seed));
@@ -232,11 +222,10 @@ public final class TrainJob {
   }
 
   /** Fits one epoch; a divergence detected on an executor comes back as a {@link TrainingDivergedException}. */
-  private static void fit(SparkDl4jMultiLayer sparkNetwork, JavaRDD<DataSet> trainSets, int epoch) {
+  private static void fit(AveragingTrainer trainer, MultiLayerNetwork network, int epoch) {
     try {
-      sparkNetwork.fit(trainSets);
+      trainer.fitEpoch(network, epoch);
     } catch (Exception e) { // SparkException is checked in Java's eyes; rethrown as is below
-
       String marker = TrainingDivergedException.class.getName() + ": ";
       for (Throwable t = e; t != null; t = t.getCause()) {
         String message = String.valueOf(t.getMessage());
@@ -270,20 +259,6 @@ public final class TrainJob {
 
   private JavaRDD<INDArray> batches(String split, int batchSize) {
     return ElboEvaluator.batches(spark, settings.paths().dataset(), split, batchSize);
-  }
-
-  private static VaeTrainingMaster trainingMaster(
-      int workers, Settings.TrainingSettings training) {
-    return new VaeTrainingMaster(
-        new ParameterAveragingTrainingMaster.Builder(workers, training.batchSizePerWorker())
-            .batchSizePerWorker(training.batchSizePerWorker())
-            .averagingFrequency(training.averagingFrequency())
-            .workerPrefetchNumBatches(training.prefetchBatches())
-            .saveUpdater(true)
-            .rddTrainingApproach(RDDTrainingApproach.Direct)
-            .repartionData(Repartition.Always)
-            .storageLevel(null)
-            .rngSeed(training.seed()));
   }
 
   private Result publish(

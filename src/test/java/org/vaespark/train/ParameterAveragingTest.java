@@ -3,99 +3,78 @@ package org.vaespark.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.spark.api.RDDTrainingApproach;
-import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
-import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
-import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
-import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingResult;
-import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.vaespark.config.Settings;
 import org.vaespark.config.SettingsLoader;
+import org.vaespark.io.IdxReader;
+import org.vaespark.io.PixelBlock;
 import org.vaespark.model.VaeNetworks;
 import org.vaespark.testing.SparkTestBase;
 import org.vaespark.testing.TestData;
 
-/** After one averaging round with two workers, the driver holds the mean of what the workers returned. */
+/**
+ * After one averaging round with two workers on Spark, the driver holds the mean of what each worker computes
+ * on its own block, parameters and Adam state alike, for the fused step and DL4J's layer.
+ */
 class ParameterAveragingTest extends SparkTestBase {
   private static final int BATCH = 16;
   private static final int FREQUENCY = 2;
-  private static final int WORKERS = 2;
 
-  /** Records each worker's returned parameters and updater state before upstream's averaging runs. */
-  static final class RecordingMaster extends VaeTrainingMaster {
-    final List<INDArray> params = new ArrayList<>();
-    final List<INDArray> updaterStates = new ArrayList<>();
-
-    RecordingMaster(ParameterAveragingTrainingMaster.Builder builder) {
-      super(builder);
+  private static PixelBlock block(int from, int n) {
+    byte[] pixels = TestData.pixels(from + n);
+    List<byte[]> rows = new ArrayList<>();
+    for (int i = from; i < from + n; i++) {
+      rows.add(Arrays.copyOfRange(pixels, i * IdxReader.PIXELS, (i + 1) * IdxReader.PIXELS));
     }
-
-    @Override
-    protected void processResults(
-        SparkDl4jMultiLayer network, SparkComputationGraph graph,
-        JavaRDD<ParameterAveragingTrainingResult> results, int splitNum, int totalSplits) {
-      results.cache();
-      for (ParameterAveragingTrainingResult result : results.collect()) {
-        params.add(result.getParameters().dup());
-        updaterStates.add(result.getUpdaterState().dup());
-      }
-      super.processResults(network, graph, results, splitNum, totalSplits);
-      results.unpersist(false);
-    }
+    return new PixelBlock(rows);
   }
 
-  @Test
-  void driverParametersAreTheMeanOfTheWorkersResults() {
+  @ParameterizedTest
+  @ValueSource(strings = {Settings.TrainingSettings.FUSED, Settings.TrainingSettings.DL4J})
+  void driverParametersAreTheMeanOfTheWorkersResults(String step) {
     Settings settings = SettingsLoader.load(null, Map.of("vae.model.encoder-layer-sizes", "[32]",
-        "vae.model.decoder-layer-sizes", "[32]", "vae.model.latent-size", "4"));
+        "vae.model.decoder-layer-sizes", "[32]", "vae.model.latent-size", "4", "vae.training.step", step));
     MultiLayerNetwork network = VaeNetworks.create(settings.model(), settings.training());
     INDArray initial = network.params().dup();
-    RecordingMaster master = new RecordingMaster(
-        new ParameterAveragingTrainingMaster.Builder(WORKERS, BATCH)
-            .batchSizePerWorker(BATCH)
-            .averagingFrequency(FREQUENCY)
-            .saveUpdater(true)
-            .rddTrainingApproach(RDDTrainingApproach.Direct)
-            .storageLevel(null)
-            .rngSeed(1));
-    SparkDl4jMultiLayer sparkNetwork =
-        new SparkDl4jMultiLayer(JavaSparkContext.fromSparkContext(spark.sparkContext()), network, master);
-
+    INDArray initialState = network.getUpdater().getStateViewArray().dup();
     // Exactly one round: 2 workers x 2 minibatches x 16 real digits.
-    sparkNetwork.fit(minibatches(WORKERS * FREQUENCY));
+    List<PixelBlock> blocks = List.of(block(0, FREQUENCY * BATCH), block(100, FREQUENCY * BATCH));
+    JavaRDD<PixelBlock> rdd = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(blocks, 2);
+    AveragingTrainer.Plan plan = new AveragingTrainer.Plan(
+        network.getLayerWiseConfigurations().toJson(), BATCH, FREQUENCY, 5, step.equals("fused"), 1);
+    AveragingTrainer trainer = new AveragingTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()), plan, rdd, 0);
+    assertThat(trainer.roundsPerEpoch()).isEqualTo(1);
 
-    assertThat(master.params).hasSize(WORKERS);
-    INDArray first = master.params.get(0);
-    INDArray second = master.params.get(1);
-    assertThat(first.distance2(initial)).as("worker 1 trained").isGreaterThan(1e-3);
-    assertThat(second.distance2(initial)).as("worker 2 trained").isGreaterThan(1e-3);
+    trainer.round(network, 1, 0);
+
+    // Each worker's result, computed here from the same starting state, block and partition.
+    List<RoundResult> workers = new ArrayList<>();
+    for (int p = 0; p < 2; p++) {
+      AveragingTrainer.RoundState state =
+          new AveragingTrainer.RoundState(initial.toFloatVector(), initialState.toFloatVector(), 0, 1, 0);
+      workers.add(AveragingTrainer.work(p, List.of(blocks.get(p)).iterator(), state, plan).next());
+    }
+    INDArray first = Nd4j.createFromArray(workers.get(0).params);
+    INDArray second = Nd4j.createFromArray(workers.get(1).params);
+    assertThat(first.distance2(initial.reshape(-1))).as("worker 1 trained").isGreaterThan(1e-3);
     assertThat(first.distance2(second)).as("workers saw different data").isGreaterThan(1e-4);
     INDArray mean = first.add(second).divi(2);
-    assertThat(network.params().equalsWithEps(mean, 1e-6)).as("driver params = mean of workers").isTrue();
+    assertThat(network.params().reshape(-1).equalsWithEps(mean, 1e-5)).as("driver params = mean of workers").isTrue();
 
-    // Adam's state went through the same averaging, and training really used it (non-zero moments).
-    INDArray updaterMean = master.updaterStates.get(0).add(master.updaterStates.get(1)).divi(2);
-    INDArray driverState = network.getUpdater().getStateViewArray();
-    assertThat(driverState.equalsWithEps(updaterMean, 1e-6)).isTrue();
+    INDArray stateMean = Nd4j.createFromArray(workers.get(0).updaterState)
+        .addi(Nd4j.createFromArray(workers.get(1).updaterState)).divi(2);
+    INDArray driverState = network.getUpdater().getStateViewArray().reshape(-1);
+    assertThat(driverState.equalsWithEps(stateMean, 1e-5)).as("driver Adam state = mean of workers").isTrue();
     assertThat(driverState.norm2Number().doubleValue()).isGreaterThan(0);
     assertThat(network.getLayerWiseConfigurations().getIterationCount()).isEqualTo(FREQUENCY);
-  }
-
-  private static JavaRDD<DataSet> minibatches(int count) {
-    List<DataSet> sets = new ArrayList<>();
-    for (int b = 0; b < count; b++) {
-      INDArray features = TestData.features(b * BATCH, BATCH);
-      sets.add(new DataSet(features, Nd4j.zeros(DataType.FLOAT, BATCH, 1)));
-    }
-    return JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(sets, WORKERS);
   }
 }

@@ -1,0 +1,71 @@
+package org.vaespark.io;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * One worker's share of a split: the original pixel bytes of its examples, row after row (784 bytes each), kept
+ * on the JVM heap where Spark's cache accounts for them (4x smaller than floats). Minibatches are cut from it in
+ * a new order every epoch and turned into [n, 784] floats in [0, 1] only when a step needs them.
+ */
+public final class PixelBlock implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private final byte[] pixels;
+  private final int rows;
+
+  public PixelBlock(List<byte[]> examples) {
+    rows = examples.size();
+    pixels = new byte[rows * IdxReader.PIXELS];
+    for (int i = 0; i < rows; i++) {
+      byte[] example = examples.get(i);
+      if (example.length != IdxReader.PIXELS) {
+        throw new InputFileException("an example has " + example.length + " pixel bytes, expected " + IdxReader.PIXELS);
+      }
+      System.arraycopy(example, 0, pixels, i * IdxReader.PIXELS, IdxReader.PIXELS);
+    }
+  }
+
+  public int rows() {
+    return rows;
+  }
+
+  /** Minibatches of {@code batchSize} in one epoch (the last may be smaller). */
+  public int batches(int batchSize) {
+    return (rows + batchSize - 1) / batchSize;
+  }
+
+  /** A permutation of the rows, the same for the same seed. */
+  public int[] order(long seed) {
+    int[] order = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      order[i] = i;
+    }
+    SplittableRandom random = new SplittableRandom(seed);
+    for (int i = rows - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    return order;
+  }
+
+  /** Minibatch {@code index} of size {@code batchSize} in the given order, as [n, 784] floats in [0, 1]. */
+  public INDArray batch(int[] order, int index, int batchSize) {
+    int from = index * batchSize;
+    int n = Math.min(batchSize, rows - from);
+    float[] out = new float[n * IdxReader.PIXELS];
+    for (int r = 0; r < n; r++) {
+      int src = order[from + r] * IdxReader.PIXELS;
+      int dst = r * IdxReader.PIXELS;
+      for (int i = 0; i < IdxReader.PIXELS; i++) {
+        out[dst + i] = (pixels[src + i] & 0xFF) / 255f;
+      }
+    }
+    return Nd4j.create(out, new long[] {n, IdxReader.PIXELS}, DataType.FLOAT);
+  }
+}

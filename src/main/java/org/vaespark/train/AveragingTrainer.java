@@ -1,0 +1,243 @@
+package org.vaespark.train;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.vaespark.config.Settings;
+import org.vaespark.io.MnistDataset;
+import org.vaespark.io.PixelBlock;
+import org.vaespark.model.Devices;
+import org.vaespark.model.Dl4jLayerStep;
+import org.vaespark.model.FusedVaeStep;
+import org.vaespark.model.TrainingStep;
+import scala.Tuple2;
+
+/**
+ * Synchronous parameter averaging on plain Spark operations. The train split is read once into one cached
+ * {@link PixelBlock} per worker (no re-split or shuffle per round). Each averaging round is one Spark job: the
+ * driver broadcasts the parameters and Adam state as float arrays, every worker takes {@code averagingFrequency}
+ * steps on its own next minibatches (a new order every epoch), and {@code treeAggregate} sums what the workers
+ * return, so the driver receives one sum however many executors there are; the driver then takes the mean (with
+ * an optional outer momentum) and destroys the round's broadcast.
+ *
+ * <p>Every random stream is a function of the seed and the position in training (epoch, iteration, partition),
+ * so a retried task, and a run resumed from a checkpoint, redo exactly the same work.
+ */
+final class AveragingTrainer implements AutoCloseable {
+  private final JavaSparkContext sc;
+  private final JavaRDD<PixelBlock> blocks;
+  private final Plan plan;
+  private final int maxBatches;
+  private final int workers;
+  private final double outerMomentum;
+  private float[] velocity;
+
+  /** What every worker needs besides the round's state; serialized into each round's tasks. */
+  static final class Plan implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final String configuration;
+    final int batchSize;
+    final int frequency;
+    final long seed;
+    final boolean fused;
+    final int threads;
+
+    Plan(String configuration, int batchSize, int frequency, long seed, boolean fused, int threads) {
+      this.configuration = configuration;
+      this.batchSize = batchSize;
+      this.frequency = frequency;
+      this.seed = seed;
+      this.fused = fused;
+      this.threads = threads;
+    }
+  }
+
+  /** The parameters and Adam state a round starts from, and its position in training; broadcast. */
+  static final class RoundState implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final float[] params;
+    final float[] updaterState;
+    final int iteration;
+    final int epoch;
+    final int round;
+
+    RoundState(float[] params, float[] updaterState, int iteration, int epoch, int round) {
+      this.params = params;
+      this.updaterState = updaterState;
+      this.iteration = iteration;
+      this.epoch = epoch;
+      this.round = round;
+    }
+  }
+
+  /** A trainer over the dataset's train split, split between {@code workers} workers. */
+  static AveragingTrainer of(SparkSession spark, Settings settings, MultiLayerConfiguration conf, int workers) {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Settings.TrainingSettings training = settings.training();
+    int threads = training.nativeThreads() > 0
+        ? training.nativeThreads() : Integer.parseInt(sc.getConf().get("spark.task.cpus", "1"));
+    Plan plan = new Plan(conf.toJson(), training.batchSizePerWorker(), training.averagingFrequency(), training.seed(),
+        Settings.TrainingSettings.FUSED.equals(training.step()), threads);
+    return new AveragingTrainer(sc, plan, blocks(spark, settings.paths().dataset(), workers), training.outerMomentum());
+  }
+
+  /** A trainer over given blocks, one per worker (cached by the caller or not). */
+  AveragingTrainer(JavaSparkContext sc, Plan plan, JavaRDD<PixelBlock> blocks, double outerMomentum) {
+    this.sc = sc;
+    this.plan = plan;
+    this.blocks = blocks;
+    this.workers = blocks.getNumPartitions();
+    this.outerMomentum = outerMomentum;
+    int batchSize = plan.batchSize;
+    this.maxBatches = blocks.map(block -> block.batches(batchSize)).collect().stream().max(Integer::compare).orElse(0);
+  }
+
+  /** The train split as one cached block per worker: examples go to worker {@code id mod workers}, in id order. */
+  static JavaRDD<PixelBlock> blocks(SparkSession spark, String dataset, int workers) {
+    return MnistDataset.read(spark, dataset, MnistDataset.TRAIN).select("id", "pixels").javaRDD()
+        .mapToPair(row -> new Tuple2<>(row.getLong(0), (byte[]) row.get(1)))
+        .partitionBy(new HashPartitioner(workers))
+        .mapPartitions(
+            (Iterator<Tuple2<Long, byte[]>> rows) -> {
+              List<Tuple2<Long, byte[]>> sorted = new ArrayList<>();
+              rows.forEachRemaining(sorted::add);
+              sorted.sort(Comparator.comparing(Tuple2::_1));
+              return List.of(new PixelBlock(sorted.stream().map(Tuple2::_2).toList())).iterator();
+            },
+            true)
+        .setName("train examples, one block per worker")
+        .persist(StorageLevel.MEMORY_ONLY());
+  }
+
+  /** Averaging rounds in one epoch: enough for the worker with the most minibatches. */
+  int roundsPerEpoch() {
+    return (maxBatches + plan.frequency - 1) / plan.frequency;
+  }
+
+  /** Trains one epoch (1-based) on {@code network} in place; returns the mean training loss of its steps. */
+  double fitEpoch(MultiLayerNetwork network, int epoch) {
+    double loss = 0;
+    long batches = 0;
+    for (int round = 0; round < roundsPerEpoch(); round++) {
+      RoundResult result = round(network, epoch, round);
+      loss += result.lossSum;
+      batches += result.batches;
+    }
+    return batches == 0 ? Double.NaN : loss / batches;
+  }
+
+  /** One averaging round: broadcast, train on every worker, sum, average into {@code network}. */
+  RoundResult round(MultiLayerNetwork network, int epoch, int round) {
+    INDArray params = network.params();
+    INDArray updaterState = network.getUpdater().getStateViewArray();
+    MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
+    int iteration = conf.getIterationCount();
+    Broadcast<RoundState> state = sc.broadcast(
+        new RoundState(params.toFloatVector(), updaterState.toFloatVector(), iteration, epoch, round));
+    Plan plan = this.plan;
+    RoundResult sum;
+    try {
+      sum = blocks
+          .mapPartitionsWithIndex((partition, it) -> work(partition, it, state.value(), plan), true)
+          .treeAggregate(RoundResult.EMPTY, RoundResult::plus, RoundResult::plus);
+    } finally {
+      state.destroy();
+    }
+    if (sum.workers == 0) {
+      return sum;
+    }
+    apply(params, sum.params, sum.workers);
+    updaterState.assign(mean(sum.updaterState, sum.workers, updaterState));
+    conf.setIterationCount(iteration + Math.min(plan.frequency, maxBatches - round * plan.frequency));
+    network.setScore(sum.lossSum / sum.batches);
+    return sum;
+  }
+
+  /** Parameters := mean of the workers', with the outer momentum (SlowMo) on the averaged update if set. */
+  private void apply(INDArray params, float[] sums, int contributors) {
+    float[] previous = params.toFloatVector();
+    float[] averaged = new float[sums.length];
+    for (int i = 0; i < sums.length; i++) {
+      averaged[i] = sums[i] / contributors;
+    }
+    if (outerMomentum > 0) {
+      if (velocity == null) {
+        velocity = new float[averaged.length];
+      }
+      float beta = (float) outerMomentum;
+      for (int i = 0; i < averaged.length; i++) {
+        velocity[i] = beta * velocity[i] + (averaged[i] - previous[i]);
+        averaged[i] = previous[i] + velocity[i];
+      }
+    }
+    params.assign(Nd4j.create(averaged, params.shape(), DataType.FLOAT).castTo(params.dataType()));
+  }
+
+  private static INDArray mean(float[] sums, int contributors, INDArray like) {
+    float[] out = new float[sums.length];
+    for (int i = 0; i < sums.length; i++) {
+      out[i] = sums[i] / contributors;
+    }
+    return Nd4j.create(out, like.shape(), DataType.FLOAT).castTo(like.dataType());
+  }
+
+  /** One worker's share of a round: its next minibatches, from the round's broadcast state. */
+  static Iterator<RoundResult> work(int partition, Iterator<PixelBlock> blocks, RoundState state, Plan plan) {
+    if (!blocks.hasNext()) {
+      return List.of(RoundResult.EMPTY).iterator();
+    }
+    PixelBlock block = blocks.next();
+    int first = state.round * plan.frequency;
+    int last = Math.min(first + plan.frequency, block.batches(plan.batchSize));
+    if (first >= last) {
+      return List.of(RoundResult.EMPTY).iterator();
+    }
+    NativeThreads.limit(plan.threads);
+    Devices.bindTaskToAssignedGpu();
+    MultiLayerConfiguration conf = MultiLayerConfiguration.fromJson(plan.configuration);
+    INDArray params = Nd4j.create(state.params, new long[] {1, state.params.length}, DataType.FLOAT);
+    INDArray updater = Nd4j.create(state.updaterState, new long[] {1, state.updaterState.length}, DataType.FLOAT);
+    TrainingStep step = plan.fused ? new FusedVaeStep(conf, params, updater) : new Dl4jLayerStep(conf, params, updater);
+    int[] order = block.order(Seeds.derive(plan.seed, state.epoch, partition));
+    Nd4j.getRandom().setSeed(Seeds.derive(plan.seed, state.iteration, partition));
+    double loss = Double.NaN;
+    for (int b = first; b < last; b++) {
+      int iteration = state.iteration + b - first;
+      // The loss of the round's last step only: it is NaN or infinite if any earlier step diverged.
+      loss = step.fit(block.batch(order, b, plan.batchSize), iteration, state.epoch - 1, b == last - 1);
+    }
+    if (!Double.isFinite(loss)) {
+      // Deterministic for the same data and weights, so Spark's task retries fail the same way and the job stops.
+      throw new TrainingDivergedException("the VAE loss became " + loss + " at iteration "
+          + (state.iteration + last - 1 - first) + " (epoch " + state.epoch + ")");
+    }
+    return List.of(new RoundResult(step.params().toFloatVector(), step.updaterState().toFloatVector(), 1, loss, 1))
+        .iterator();
+  }
+
+  int workers() {
+    return workers;
+  }
+
+  Plan plan() {
+    return plan;
+  }
+
+  @Override
+  public void close() {
+    blocks.unpersist(false);
+  }
+}
