@@ -71,6 +71,8 @@ final class Embeddings {
       }
       INDArray x = MnistDataset.features(pixels);
       VaeWeights.Encoded encoded = w.encode(x);
+      float[][] means = encoded.mean().toFloatMatrix();
+      float[][] logVars = encoded.logVar().toFloatMatrix();
       for (int i = 0; i < batch.size(); i++) {
         Row row = batch.get(i);
         out.add(
@@ -79,8 +81,8 @@ final class Embeddings {
                 row.getInt(1),
                 row.getString(2),
                 modelVersion,
-                MnistDataset.boxed(encoded.mean().getRow(i).toFloatVector()),
-                MnistDataset.boxed(encoded.logVar().getRow(i).toFloatVector())));
+                MnistDataset.boxed(means[i]),
+                MnistDataset.boxed(logVars[i])));
       }
     }
   }

@@ -161,7 +161,10 @@ public final class GenerateJob {
   private void writeEmbeddings(
       Dataset<Row> examples, Broadcast<VaeWeights> weights, String version, Path staging) {
     Dataset<Row> embeddings = Embeddings.of(examples, weights, version);
-    embeddings.write().mode(SaveMode.ErrorIfExists).parquet(new Path(staging, EMBEDDINGS).toString());
+    embeddings.write().mode(SaveMode.ErrorIfExists)
+        .option("parquet.enable.dictionary#z_mean.list.element", "false")
+        .option("parquet.enable.dictionary#z_log_var.list.element", "false")
+        .parquet(new Path(staging, EMBEDDINGS).toString());
   }
 
   private void writeScatter(Path embeddings, int latentSize, String version, Path staging) {

@@ -44,6 +44,7 @@ final class AveragingTrainer implements AutoCloseable {
   private final int workers;
   private final double outerMomentum;
   private float[] velocity;
+  private double lastAveragingSeconds;
 
   /** What every worker needs besides the round's state; serialized into each round's tasks. */
   static final class Plan implements Serializable {
@@ -127,16 +128,25 @@ final class AveragingTrainer implements AutoCloseable {
     return (maxBatches + plan.frequency - 1) / plan.frequency;
   }
 
-  /** Trains one epoch (1-based) on {@code network} in place; returns the mean training loss of its steps. */
-  double fitEpoch(MultiLayerNetwork network, int epoch) {
-    double loss = 0;
-    long batches = 0;
+  /** Where one epoch's time went: all its rounds, the workers' steps on the critical path, the driver's averaging. */
+  record EpochTimes(int rounds, double seconds, double stepSeconds, double averagingSeconds) {
+    /** Round overhead: broadcast, task launch, result transfer and aggregation. */
+    double overheadSeconds() {
+      return seconds - stepSeconds - averagingSeconds;
+    }
+  }
+
+  /** Trains one epoch (1-based) on {@code network} in place. */
+  EpochTimes fitEpoch(MultiLayerNetwork network, int epoch) {
+    long t0 = System.nanoTime();
+    double steps = 0;
+    double averaging = 0;
     for (int round = 0; round < roundsPerEpoch(); round++) {
       RoundResult result = round(network, epoch, round);
-      loss += result.lossSum;
-      batches += result.batches;
+      steps += result.maxStepSeconds;
+      averaging += lastAveragingSeconds;
     }
-    return batches == 0 ? Double.NaN : loss / batches;
+    return new EpochTimes(roundsPerEpoch(), (System.nanoTime() - t0) / 1e9, steps, averaging);
   }
 
   /** One averaging round: broadcast, train on every worker, sum, average into {@code network}. */
@@ -159,10 +169,12 @@ final class AveragingTrainer implements AutoCloseable {
     if (sum.workers == 0) {
       return sum;
     }
+    long t0 = System.nanoTime();
     apply(params, sum.params, sum.workers);
     updaterState.assign(mean(sum.updaterState, sum.workers, updaterState));
     conf.setIterationCount(iteration + Math.min(plan.frequency, maxBatches - round * plan.frequency));
     network.setScore(sum.lossSum / sum.batches);
+    lastAveragingSeconds = (System.nanoTime() - t0) / 1e9;
     return sum;
   }
 
@@ -214,6 +226,7 @@ final class AveragingTrainer implements AutoCloseable {
     int[] order = block.order(Seeds.derive(plan.seed, state.epoch, partition));
     Nd4j.getRandom().setSeed(Seeds.derive(plan.seed, state.iteration, partition));
     double loss = Double.NaN;
+    long t0 = System.nanoTime();
     for (int b = first; b < last; b++) {
       int iteration = state.iteration + b - first;
       // The loss of the round's last step only: it is NaN or infinite if any earlier step diverged.
@@ -224,8 +237,9 @@ final class AveragingTrainer implements AutoCloseable {
       throw new TrainingDivergedException("the VAE loss became " + loss + " at iteration "
           + (state.iteration + last - 1 - first) + " (epoch " + state.epoch + ")");
     }
-    return List.of(new RoundResult(step.params().toFloatVector(), step.updaterState().toFloatVector(), 1, loss, 1))
-        .iterator();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    return List.of(new RoundResult(step.params().toFloatVector(), step.updaterState().toFloatVector(), 1, loss, 1,
+        seconds)).iterator();
   }
 
   int workers() {

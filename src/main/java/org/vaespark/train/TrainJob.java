@@ -198,7 +198,10 @@ public final class TrainJob {
     sc.setJobGroup("train-epoch-" + epoch, "train: epoch " + epoch + " of " + epochs, false);
     long t0 = System.nanoTime();
     network.getLayerWiseConfigurations().setEpochCount(epoch - 1);
-    fit(trainer, network, epoch);
+    AveragingTrainer.EpochTimes times = fit(trainer, network, epoch);
+    LOG.info("Epoch {} rounds: {} x {} workers, {} s: steps {} s, round overhead {} s, driver averaging {} s",
+        epoch, times.rounds(), trainer.workers(), f(times.seconds()), f(times.stepSeconds()),
+        f(times.overheadSeconds()), f(times.averagingSeconds()));
     double epochSeconds = (System.nanoTime() - t0) / 1e9;
 
     sc.setJobGroup("eval-epoch-" + epoch, "train: evaluate ELBO after epoch " + epoch, false);
@@ -222,9 +225,9 @@ public final class TrainJob {
   }
 
   /** Fits one epoch; a divergence detected on an executor comes back as a {@link TrainingDivergedException}. */
-  private static void fit(AveragingTrainer trainer, MultiLayerNetwork network, int epoch) {
+  private static AveragingTrainer.EpochTimes fit(AveragingTrainer trainer, MultiLayerNetwork network, int epoch) {
     try {
-      trainer.fitEpoch(network, epoch);
+      return trainer.fitEpoch(network, epoch);
     } catch (Exception e) { // SparkException is checked in Java's eyes; rethrown as is below
       String marker = TrainingDivergedException.class.getName() + ": ";
       for (Throwable t = e; t != null; t = t.getCause()) {
