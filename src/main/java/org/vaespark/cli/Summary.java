@@ -2,6 +2,7 @@ package org.vaespark.cli;
 
 import java.io.PrintWriter;
 import java.util.Locale;
+import org.vaespark.evaluate.EvaluateJob;
 import org.vaespark.generate.GenerateJob;
 import org.vaespark.prepare.PrepareJob;
 import org.vaespark.retrain.RetrainJob;
@@ -36,6 +37,13 @@ final class Summary {
     out.printf(Locale.ROOT, "plots        %s/%s, %s/%s%n", f, GenerateJob.LOSS_PNG, f, GenerateJob.SCATTER_PNG);
     out.printf(Locale.ROOT, "time         generate %.2f s, embeddings of %d examples in %.2f s (%.0f examples/s)%n",
         r.seconds(), r.embeddings(), r.embeddingSeconds(), r.embeddings() / r.embeddingSeconds());
+    out.flush();
+  }
+
+  static void evaluated(PrintWriter out, EvaluateJob.Result r) {
+    out.printf(Locale.ROOT, "evaluation   %s/%s: held-out log p(x) %.2f nats/example (importance-sampled, k = %d), "
+        + "ELBO %.2f%n", r.folder(), EvaluateJob.JSON, r.evaluation().testLogPx(), r.evaluation().importanceSamples(),
+        -r.evaluation().testNegElbo());
     out.flush();
   }
 

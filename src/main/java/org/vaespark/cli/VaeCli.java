@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.vaespark.config.Settings;
 import org.vaespark.config.SettingsException;
+import org.vaespark.evaluate.EvaluateJob;
 import org.vaespark.generate.GenerateJob;
 import org.vaespark.io.InputFileException;
 import org.vaespark.io.OutputExistsException;
@@ -29,6 +30,7 @@ import picocli.CommandLine.Mixin;
       VaeCli.Prepare.class,
       VaeCli.Train.class,
       VaeCli.Generate.class,
+      VaeCli.Evaluate.class,
       VaeCli.Pipeline.class,
       VaeCli.Retrain.class,
       CommandLine.HelpCommand.class
@@ -173,17 +175,28 @@ public final class VaeCli {
     }
   }
 
+  @Command(name = "evaluate", mixinStandardHelpOptions = true,
+      description = "Measure a trained model on the held-out split: negative ELBO and importance-sampled log p(x).")
+  static final class Evaluate extends JobCommand {
+    @Override
+    void run(SparkSession spark, Settings settings, boolean overwrite, PrintWriter out) {
+      Summary.evaluated(out, new EvaluateJob(spark, settings).run(overwrite));
+    }
+  }
+
   @Command(name = "pipeline", mixinStandardHelpOptions = true,
-      description = "Run prepare, train and generate in one Spark application.")
+      description = "Run prepare, train, generate and evaluate in one Spark application.")
   static final class Pipeline extends JobCommand {
     @Override
     void run(SparkSession spark, Settings settings, boolean overwrite, PrintWriter out) {
       PrepareJob.Result prepared = new PrepareJob(spark, settings).run(overwrite);
       TrainJob.Result trained = new TrainJob(spark, settings).run(overwrite);
       GenerateJob.Result generated = new GenerateJob(spark, settings).run(overwrite);
+      EvaluateJob.Result evaluated = new EvaluateJob(spark, settings).run(overwrite);
       Summary.prepared(out, prepared);
       Summary.trained(out, trained);
       Summary.generated(out, generated);
+      Summary.evaluated(out, evaluated);
     }
   }
 

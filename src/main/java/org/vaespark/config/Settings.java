@@ -19,6 +19,7 @@ public record Settings(
     TrainingSettings training,
     GenerateSettings generate,
     RetrainSettings retrain,
+    EvaluateSettings evaluate,
     Config resolved) {
 
   /** How the Spark session is created when this tool creates it. */
@@ -27,7 +28,8 @@ public record Settings(
 
   /** Input folder and the published locations of each job's output. */
   public record Paths(
-      String input, String output, String dataset, String model, String generated, String checkpoints)
+      String input, String output, String dataset, String model, String generated, String checkpoints,
+      String evaluation)
       implements Serializable {}
 
   public record PrepareSettings(int shards) implements Serializable {}
@@ -76,16 +78,26 @@ public record Settings(
   public record RetrainSettings(double toleranceNats, java.time.Duration lockExpiry) implements Serializable {}
 
   /**
+   * The importance-sampled log p(x): {@code importanceSamples} per held-out example in {@code evaluate};
+   * {@code embeddingTestSamples} and {@code embeddingTrainSamples} per example for the {@code log_px} column of
+   * the embeddings (cheaper, the train split most).
+   */
+  public record EvaluateSettings(
+      int importanceSamples, int embeddingTestSamples, int embeddingTrainSamples, int batchSize, long seed)
+      implements Serializable {}
+
+  /**
    * These settings with the model, checkpoint and generated-output locations replaced (the recorded config
    * too): {@code retrain} trains and generates each model version in its own folder.
    */
-  public Settings withVersionPaths(String model, String checkpoints, String generated) {
-    Paths moved = new Paths(paths.input(), paths.output(), paths.dataset(), model, generated, checkpoints);
+  public Settings withVersionPaths(String model, String checkpoints, String generated, String evaluation) {
+    Paths moved = new Paths(paths.input(), paths.output(), paths.dataset(), model, generated, checkpoints, evaluation);
     Config config = resolved
         .withValue("vae.paths.model", com.typesafe.config.ConfigValueFactory.fromAnyRef(model))
         .withValue("vae.paths.checkpoints", com.typesafe.config.ConfigValueFactory.fromAnyRef(checkpoints))
-        .withValue("vae.paths.generated", com.typesafe.config.ConfigValueFactory.fromAnyRef(generated));
-    return new Settings(spark, moved, prepare, this.model, training, generate, retrain, config);
+        .withValue("vae.paths.generated", com.typesafe.config.ConfigValueFactory.fromAnyRef(generated))
+        .withValue("vae.paths.evaluation", com.typesafe.config.ConfigValueFactory.fromAnyRef(evaluation));
+    return new Settings(spark, moved, prepare, this.model, training, generate, retrain, evaluate, config);
   }
 
   /** Spark settings whose values are credentials: never logged or written into metadata. */

@@ -137,7 +137,8 @@ public final class SettingsLoader {
             nonBlank(c, "vae.paths.dataset"),
             nonBlank(c, "vae.paths.model"),
             nonBlank(c, "vae.paths.generated"),
-            nonBlank(c, "vae.paths.checkpoints"));
+            nonBlank(c, "vae.paths.checkpoints"),
+            nonBlank(c, "vae.paths.evaluation"));
     Settings.PrepareSettings prepare =
         new Settings.PrepareSettings(intIn(c, "vae.prepare.shards", 1, 10_000));
     Settings.ModelSettings model =
@@ -170,7 +171,14 @@ public final class SettingsLoader {
     Settings.RetrainSettings retrain =
         new Settings.RetrainSettings(
             nonNegative(c, "vae.retrain.tolerance-nats"), positiveDuration(c, "vae.retrain.lock-expiry"));
-    return new Settings(spark, paths, prepare, model, training, generate, retrain, c);
+    Settings.EvaluateSettings evaluate =
+        new Settings.EvaluateSettings(
+            positiveSamples(c, "vae.evaluate.importance-samples"),
+            positiveSamples(c, "vae.evaluate.embedding-test-samples"),
+            positiveSamples(c, "vae.evaluate.embedding-train-samples"),
+            intIn(c, "vae.evaluate.batch-size", 1, 100_000),
+            c.getLong("vae.evaluate.seed"));
+    return new Settings(spark, paths, prepare, model, training, generate, retrain, evaluate, c);
   }
 
   private static Map<String, String> sparkConf(Config conf) {
@@ -205,6 +213,15 @@ public final class SettingsLoader {
     if (!(value > minExclusive && value <= max)) {
       throw new SettingsException(
           path + " = " + value + " is out of range: expected a number in (" + minExclusive + ", " + max + "]");
+    }
+    return value;
+  }
+
+  private static int positiveSamples(Config c, String path) {
+    int value = c.getInt(path);
+    if (value < 1 || value > 1_000_000) {
+      throw new SettingsException(path + " = " + value + " is out of range: the importance-sampled log p(x) needs at "
+          + "least 1 sample per example (1 gives the ELBO; more give a tighter bound), at most 1000000");
     }
     return value;
   }

@@ -14,6 +14,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.vaespark.io.MnistDataset;
+import org.vaespark.model.LogLikelihood;
 import org.vaespark.model.VaeWeights;
 
 /** Latent embeddings of dataset rows, computed on the executors in batches. */
@@ -26,26 +27,37 @@ final class Embeddings {
             DataTypes.createStructField("split", DataTypes.StringType, false),
             DataTypes.createStructField("model_version", DataTypes.StringType, false),
             DataTypes.createStructField("z_mean", DataTypes.createArrayType(DataTypes.FloatType, false), false),
-            DataTypes.createStructField("z_log_var", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+            DataTypes.createStructField("z_log_var", DataTypes.createArrayType(DataTypes.FloatType, false), false),
+            DataTypes.createStructField("log_px", DataTypes.DoubleType, false),
+            DataTypes.createStructField("reconstruction_log_prob", DataTypes.DoubleType, false)
           });
   private static final int BATCH = 1024;
 
   private Embeddings() {}
 
-  static Dataset<Row> of(Dataset<Row> examples, Broadcast<VaeWeights> weights, String modelVersion) {
+  /** Importance samples per example of each split, and the seed of their noise. */
+  record Samples(int test, int train, long seed) implements java.io.Serializable {
+    int of(String split) {
+      return MnistDataset.TRAIN.equals(split) ? train : test;
+    }
+  }
+
+  static Dataset<Row> of(Dataset<Row> examples, Broadcast<VaeWeights> weights, String modelVersion, Samples samples) {
     return examples
         .select("id", "label", "split", "pixels")
-        .mapPartitions(new Encode(weights, modelVersion), Encoders.row(SCHEMA));
+        .mapPartitions(new Encode(weights, modelVersion, samples), Encoders.row(SCHEMA));
   }
 
   private static final class Encode implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
     private final Broadcast<VaeWeights> weights;
     private final String modelVersion;
+    private final Samples samples;
 
-    Encode(Broadcast<VaeWeights> weights, String modelVersion) {
+    Encode(Broadcast<VaeWeights> weights, String modelVersion, Samples samples) {
       this.weights = weights;
       this.modelVersion = modelVersion;
+      this.samples = samples;
     }
 
     @Override
@@ -55,7 +67,12 @@ final class Embeddings {
       List<Row> out = new ArrayList<>();
       List<Row> batch = new ArrayList<>(BATCH);
       while (rows.hasNext()) {
-        batch.add(rows.next());
+        Row row = rows.next();
+        if (!batch.isEmpty() && !batch.get(0).getString(2).equals(row.getString(2))) {
+          encodeBatch(w, batch, out); // one split per batch: each split has its own number of samples
+          batch.clear();
+        }
+        batch.add(row);
         if (batch.size() == BATCH || !rows.hasNext()) {
           encodeBatch(w, batch, out);
           batch.clear();
@@ -73,6 +90,9 @@ final class Embeddings {
       VaeWeights.Encoded encoded = w.encode(x);
       float[][] means = encoded.mean().toFloatMatrix();
       float[][] logVars = encoded.logVar().toFloatMatrix();
+      long first = batch.get(0).getLong(0);
+      LogLikelihood.Estimates scores =
+          LogLikelihood.estimate(w, x, samples.of(batch.get(0).getString(2)), samples.seed() + first);
       for (int i = 0; i < batch.size(); i++) {
         Row row = batch.get(i);
         out.add(
@@ -82,7 +102,9 @@ final class Embeddings {
                 row.getString(2),
                 modelVersion,
                 MnistDataset.boxed(means[i]),
-                MnistDataset.boxed(logVars[i])));
+                MnistDataset.boxed(logVars[i]),
+                scores.logPx()[i],
+                scores.reconstructionLogProb()[i]));
       }
     }
   }

@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
 import org.vaespark.io.IdxReader;
 import org.vaespark.io.InputFileException;
+import org.vaespark.io.Json;
 import org.vaespark.io.MnistDataset;
 import org.vaespark.io.Storage;
 import org.vaespark.model.EpochMetrics;
@@ -44,6 +45,11 @@ public final class GenerateJob {
   public static final String EMBEDDINGS = "embeddings";
   public static final String LOSS_PNG = "loss_curves.png";
   public static final String SCATTER_PNG = "latent_scatter.png";
+  public static final String MANIFOLD_PNG = "latent_manifold.png";
+  public static final String INTERPOLATIONS_PNG = "interpolations.png";
+  public static final String ANOMALIES_PNG = "anomalies.png";
+  /** Beside the embeddings' Parquet files: how their log_px column was computed. */
+  public static final String EMBEDDING_COLUMNS = "_columns.json";
   static final StructType SAMPLE_SCHEMA =
       new StructType(
           new StructField[] {
@@ -99,6 +105,7 @@ public final class GenerateJob {
       double embeddingSeconds = (System.nanoTime() - e0) / 1e9;
       storage.writeBytes(new Path(staging, LOSS_PNG), Plots.lossCurves(history, version));
       writeScatter(new Path(staging, EMBEDDINGS), weights.latentSize(), version, staging);
+      writeViews(weights, test, new Path(staging, EMBEDDINGS), staging);
       storage.publish(staging, target, overwrite);
       LOG.info("Generated outputs of model {} published at {}", version, target);
       return new Result(target.toString(), version, manifest.trainExamples() + manifest.testExamples(),
@@ -160,11 +167,42 @@ public final class GenerateJob {
 
   private void writeEmbeddings(
       Dataset<Row> examples, Broadcast<VaeWeights> weights, String version, Path staging) {
-    Dataset<Row> embeddings = Embeddings.of(examples, weights, version);
+    Settings.EvaluateSettings evaluate = settings.evaluate();
+    Embeddings.Samples samples = new Embeddings.Samples(
+        evaluate.embeddingTestSamples(), evaluate.embeddingTrainSamples(), evaluate.seed());
+    Dataset<Row> embeddings = Embeddings.of(examples, weights, version, samples);
     embeddings.write().mode(SaveMode.ErrorIfExists)
         .option("parquet.enable.dictionary#z_mean.list.element", "false")
         .option("parquet.enable.dictionary#z_log_var.list.element", "false")
         .parquet(new Path(staging, EMBEDDINGS).toString());
+    storage.writeString(new Path(new Path(staging, EMBEDDINGS), EMBEDDING_COLUMNS), Json.pretty(java.util.Map.of(
+        "log_px", java.util.Map.of(
+            "meaning", "importance-sampled log p(x) in nats (Burda et al., 2016)",
+            "importance_samples", java.util.Map.of(MnistDataset.TEST, samples.test(), MnistDataset.TRAIN, samples.train())),
+        "reconstruction_log_prob", java.util.Map.of(
+            "meaning", "log of the mean over the same samples z ~ q(z|x) of p(x|z), in nats"))));
+  }
+
+  /** The latent manifold, interpolations and anomalies, from the test embeddings just written. */
+  private void writeViews(VaeWeights weights, Dataset<Row> test, Path embeddings, Path staging) {
+    List<Row> rows = spark.read().parquet(embeddings.toString()).where(col("split").equalTo(MnistDataset.TEST))
+        .select("id", "label", "z_mean", "log_px")
+        .join(test.select("id", "pixels"), "id")
+        .collectAsList();
+    List<LatentViews.Example> examples = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      List<Float> z = row.getList(2);
+      float[] zMean = new float[z.size()];
+      for (int j = 0; j < zMean.length; j++) {
+        zMean[j] = z.get(j);
+      }
+      float[] pixels = new float[IdxReader.PIXELS];
+      MnistDataset.toUnitFloats((byte[]) row.get(4), pixels, 0);
+      examples.add(new LatentViews.Example(row.getLong(0), row.getInt(1), pixels, zMean, row.getDouble(3)));
+    }
+    storage.writeBytes(new Path(staging, MANIFOLD_PNG), LatentViews.manifold(weights, examples));
+    storage.writeBytes(new Path(staging, INTERPOLATIONS_PNG), LatentViews.interpolations(weights, examples));
+    storage.writeBytes(new Path(staging, ANOMALIES_PNG), LatentViews.anomalies(weights, examples));
   }
 
   private void writeScatter(Path embeddings, int latentSize, String version, Path staging) {

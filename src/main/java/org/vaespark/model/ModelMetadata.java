@@ -13,6 +13,7 @@ import java.util.Map;
  * @param finalMetrics the last epoch's metrics
  * @param versions library and runtime versions
  * @param gitCommit commit of this tool's build ("unknown" if built outside git)
+ * @param evaluation what {@code evaluate} measured, once it has run (null before; absent in older files)
  */
 public record ModelMetadata(
     String modelVersion,
@@ -23,7 +24,14 @@ public record ModelMetadata(
     List<EpochMetrics> history,
     Map<String, String> versions,
     String gitCommit,
-    TrainingInfo training) {
+    TrainingInfo training,
+    Evaluation evaluation) {
+
+  /** This metadata with an evaluation recorded. */
+  public ModelMetadata withEvaluation(Evaluation value) {
+    return new ModelMetadata(modelVersion, createdAt, config, data, finalMetrics, history, versions, gitCommit,
+        training, value);
+  }
 
   public record DataInfo(String dataset, String source, String fingerprint, long trainExamples, long testExamples) {}
 

@@ -82,6 +82,12 @@ public final class ModelStore {
     return network;
   }
 
+  /** Records an evaluation in the model's metadata.json, replacing the file in one atomic rename. */
+  public void recordEvaluation(Path folder, Evaluation evaluation) {
+    ModelMetadata metadata = loadMetadata(folder).withEvaluation(evaluation);
+    storage.replaceAtomically(new Path(folder, METADATA_FILE), Json.pretty(metadata));
+  }
+
   public ModelMetadata loadMetadata(Path folder) {
     Path file = new Path(folder, METADATA_FILE);
     return Json.parse(storage.readString(file), ModelMetadata.class, file.toString());

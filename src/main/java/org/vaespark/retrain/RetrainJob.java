@@ -7,6 +7,7 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
+import org.vaespark.evaluate.EvaluateJob;
 import org.vaespark.generate.GenerateJob;
 import org.vaespark.io.Storage;
 import org.vaespark.model.ModelMetadata;
@@ -60,7 +61,8 @@ public final class RetrainJob {
     unfinished.ifPresent(v -> LOG.info("Finishing version {}, left unfinished by an earlier run", v));
     Path dir = versions.versionDir(version);
     Settings versioned = settings.withVersionPaths(
-        new Path(dir, "model").toString(), new Path(dir, "checkpoints").toString(), new Path(dir, "generated").toString());
+        new Path(dir, "model").toString(), new Path(dir, "checkpoints").toString(), new Path(dir, "generated").toString(),
+        new Path(dir, "evaluation").toString());
 
     Path model = new Path(versioned.paths().model());
     if (!storage.exists(new Path(model, Storage.SUCCESS))) {
@@ -71,6 +73,9 @@ public final class RetrainJob {
     versions.writeDecision(decision);
     if (!storage.exists(new Path(versioned.paths().generated(), Storage.SUCCESS))) {
       new GenerateJob(spark, versioned).run(false);
+    }
+    if (!storage.exists(new Path(versioned.paths().evaluation(), Storage.SUCCESS))) {
+      new EvaluateJob(spark, versioned).run(false);
     }
     if (decision.promoted()) {
       promote(version, versioned, candidate, data);

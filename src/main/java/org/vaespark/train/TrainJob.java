@@ -289,7 +289,8 @@ public final class TrainJob {
             history,
             BuildInfo.versions(spark.version()),
             BuildInfo.gitCommit(),
-            new ModelMetadata.TrainingInfo(workers, history.size(), seconds, network.numParams(), resumedFromEpoch));
+            new ModelMetadata.TrainingInfo(workers, history.size(), seconds, network.numParams(), resumedFromEpoch),
+            null);
     Path staging = storage.newStaging(target);
     try {
       models.writeModel(staging, modelZip);

@@ -57,7 +57,7 @@ class BadInputTest extends SparkTestBase {
   /** Runs {@code command} on the output root {@code out}; {@code generate} uses the good model unless out has one. */
   private static Outcome runOn(String command, Path out, String... extra) {
     List<String> args = new ArrayList<>(List.of(command, "--output", out.toString()));
-    if (command.equals("generate") && !Files.exists(out.resolve("model"))) {
+    if ((command.equals("generate") || command.equals("evaluate")) && !Files.exists(out.resolve("model"))) {
       args.addAll(List.of("--set", "vae.paths.model=" + good.resolve("model")));
     }
     args.addAll(List.of(extra));
@@ -89,7 +89,7 @@ class BadInputTest extends SparkTestBase {
   private static void assertRefused(Outcome outcome, Path out, String... messageParts) {
     assertThat(outcome.code()).as(outcome.err()).isEqualTo(VaeCli.EXIT_BAD_INPUT);
     assertThat(outcome.err()).startsWith("error: ").contains(messageParts).doesNotContain("\tat ");
-    for (String output : new String[] {"generated", "checkpoints"}) {
+    for (String output : new String[] {"generated", "checkpoints", "evaluation"}) {
       assertThat(out.resolve(output)).as(output + " not written").doesNotExist();
     }
     if (Files.exists(out)) {
@@ -180,6 +180,56 @@ class BadInputTest extends SparkTestBase {
     Files.write(out.resolve("model/model.zip"), org.vaespark.model.ModelStore.serialize(foreign));
     Files.deleteIfExists(out.resolve("model/.model.zip.crc")); // Hadoop's local checksum of the file replaced
     assertRefused(runOn("generate", out), out, "model input size is 100, but the data has 784 pixels per example");
+  }
+
+  /** A copy of the good dataset and model under a fresh output root, the model folder changed by {@code change}. */
+  private static Path modelCopy(String name, UnaryOperator<Path> change) throws IOException {
+    Path out = datasetCopy(name, d -> d);
+    FileUtils.copyDirectory(good.resolve("model").toFile(), out.resolve("model").toFile());
+    change.apply(out.resolve("model"));
+    return out;
+  }
+
+  @Test
+  void evaluateAModelFolderWithoutModelZip() throws IOException {
+    Path out = modelCopy("evaluate-no-zip", m -> {
+      FileUtils.deleteQuietly(m.resolve("model.zip").toFile());
+      return m;
+    });
+    assertRefused(runOn("evaluate", out), out, "model.zip: model file not found in the published model folder");
+  }
+
+  @Test
+  void evaluateACorruptModelZip() throws IOException {
+    Path out = modelCopy("evaluate-corrupt-zip", m -> m);
+    Files.write(out.resolve("model/model.zip"), "this is not a zip file".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    Files.deleteIfExists(out.resolve("model/.model.zip.crc"));
+    assertRefused(runOn("evaluate", out), out, "model.zip", "not a readable DL4J model", "corrupt or truncated");
+  }
+
+  @Test
+  void evaluateAModelWhoseInputSizeDisagreesWithTheData() throws IOException {
+    Path out = modelCopy("evaluate-input-mismatch", m -> m);
+    org.deeplearning4j.nn.multilayer.MultiLayerNetwork foreign = new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(
+        new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().list()
+            .layer(new org.deeplearning4j.nn.conf.layers.variational.VariationalAutoencoder.Builder()
+                .nIn(100).nOut(20).encoderLayerSizes(50).decoderLayerSizes(50)
+                .reconstructionDistribution(new org.deeplearning4j.nn.conf.layers.variational.BernoulliReconstructionDistribution(
+                    org.nd4j.linalg.activations.Activation.SIGMOID))
+                .build())
+            .build());
+    foreign.init();
+    Files.write(out.resolve("model/model.zip"), org.vaespark.model.ModelStore.serialize(foreign));
+    Files.deleteIfExists(out.resolve("model/.model.zip.crc"));
+    assertRefused(runOn("evaluate", out), out, "model input size is 100", "has 784 pixels per example");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0", "-5"})
+  void evaluateWithANonPositiveNumberOfImportanceSamples(String k) throws IOException {
+    Path out = modelCopy("evaluate-k" + k, m -> m);
+    assertRefused(runOn("evaluate", out, "--set", "vae.evaluate.importance-samples=" + k), out,
+        "vae.evaluate.importance-samples = " + k + " is out of range", "at least 1 sample per example");
   }
 
   @Test

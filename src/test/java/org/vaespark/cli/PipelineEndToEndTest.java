@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
@@ -42,7 +43,8 @@ class PipelineEndToEndTest extends SparkTestBase {
     cli.setErr(new PrintWriter(e));
     exitCode = cli.execute("pipeline", "--input", input.toString(), "--output", out.toString(),
         "--set", "vae.training.epochs=2", "--set", "vae.training.batch-size-per-worker=32",
-        "--set", "vae.prepare.shards=2", "--set", "vae.generate.samples=16", "--set", "vae.generate.reconstructions=8");
+        "--set", "vae.prepare.shards=2", "--set", "vae.generate.samples=16", "--set", "vae.generate.reconstructions=8",
+        "--set", "vae.evaluate.importance-samples=50");
     stdout = o.toString();
     stderr = e.toString();
   }
@@ -56,14 +58,14 @@ class PipelineEndToEndTest extends SparkTestBase {
 
   @Test
   void everyOutputIsPublished() {
-    for (String folder : new String[] {"dataset", "model", "generated", "generated/samples", "generated/embeddings"}) {
+    for (String folder : new String[] {"dataset", "model", "generated", "generated/samples", "generated/embeddings", "evaluation"}) {
       assertThat(out.resolve(folder).resolve("_SUCCESS")).as(folder).exists();
     }
     assertThat(out.resolve("model/model.zip")).exists();
     assertThat(out.resolve("model/metadata.json")).exists();
     assertThat(out.resolve("model/metrics.jsonl")).exists();
     try (Stream<Path> entries = java.nio.file.Files.list(out)) {
-      assertThat(entries.map(p -> p.getFileName().toString())).as("no staging left").containsExactlyInAnyOrder("dataset", "model", "generated");
+      assertThat(entries.map(p -> p.getFileName().toString())).as("no staging left").containsExactlyInAnyOrder("dataset", "model", "generated", "evaluation");
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -72,7 +74,11 @@ class PipelineEndToEndTest extends SparkTestBase {
   @Test
   void embeddingsCoverEveryExampleWithTheDocumentedSchema() {
     Dataset<Row> embeddings = spark.read().parquet(out.resolve("generated/embeddings").toString());
-    assertThat(embeddings.columns()).containsExactly("id", "label", "split", "model_version", "z_mean", "z_log_var");
+    assertThat(embeddings.columns()).containsExactly("id", "label", "split", "model_version", "z_mean", "z_log_var",
+        "log_px", "reconstruction_log_prob");
+    Row scores = embeddings.selectExpr("max(log_px)", "max(log_px - reconstruction_log_prob)", "min(log_px)").first();
+    assertThat(scores.getDouble(0)).as("log p(x) of binarised-ish digits is a log-probability").isNegative();
+    assertThat(scores.getDouble(2)).isFinite();
     for (String vector : new String[] {"z_mean", "z_log_var"}) {
       assertThat(((ArrayType) embeddings.schema().apply(vector).dataType()).elementType()).isEqualTo(DataTypes.FloatType);
     }
@@ -100,7 +106,8 @@ class PipelineEndToEndTest extends SparkTestBase {
 
   @Test
   void plotsAndGridsArePngImages() throws Exception {
-    for (String png : new String[] {"samples.png", "reconstructions.png", "loss_curves.png", "latent_scatter.png"}) {
+    for (String png : new String[] {"samples.png", "reconstructions.png", "loss_curves.png", "latent_scatter.png",
+        "latent_manifold.png", "interpolations.png", "anomalies.png"}) {
       BufferedImage image = ImageIO.read(out.resolve("generated").resolve(png).toFile());
       assertThat(image).as(png).isNotNull();
       assertThat(image.getWidth()).as(png).isGreaterThan(100);
@@ -109,6 +116,50 @@ class PipelineEndToEndTest extends SparkTestBase {
     // 16 samples in a 4 x 4 grid of 56-pixel cells (28 x 2) with 2-pixel gaps.
     BufferedImage samples = ImageIO.read(out.resolve("generated/samples.png").toFile());
     assertThat(samples.getWidth()).isEqualTo(4 * 58 + 2);
+  }
+
+  @Test
+  void evaluationHoldsTheElboTermsAndTheImportanceSampledEstimate() throws Exception {
+    com.fasterxml.jackson.databind.JsonNode evaluation =
+        org.vaespark.io.Json.MAPPER.readTree(Files.readString(out.resolve("evaluation/evaluation.json")));
+    double negElbo = evaluation.get("test_neg_elbo").asDouble();
+    assertThat(evaluation.get("test_reconstruction").asDouble() + evaluation.get("test_kl").asDouble())
+        .isCloseTo(negElbo, org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(evaluation.get("test_examples").asLong()).isEqualTo(TEST);
+    assertThat(evaluation.get("importance_samples").asInt()).isEqualTo(50); // set by the test
+    // The importance-sampled log p(x) is a tighter lower bound than the ELBO.
+    assertThat(evaluation.get("test_log_px").asDouble()).isGreaterThan(-negElbo);
+    org.vaespark.model.ModelMetadata metadata = new org.vaespark.model.ModelStore(new org.vaespark.io.Storage(
+        spark.sparkContext().hadoopConfiguration())).loadMetadata(new org.apache.hadoop.fs.Path(out.resolve("model").toString()));
+    assertThat(metadata.evaluation().testLogPx()).isEqualTo(evaluation.get("test_log_px").asDouble());
+    assertThat(Files.readString(out.resolve("evaluation/evaluation.md"))).contains("importance-sampled with k = 50");
+    assertThat(stdout).contains("evaluation").contains("held-out log p(x)");
+  }
+
+  /** The two queries the README shows over the embeddings, run as printed there (the path aside). */
+  @Test
+  void theReadmesSqlQueriesOverTheEmbeddingsRun() {
+    String table = "parquet.`" + out.resolve("generated/embeddings") + "`";
+    List<Row> least = spark.sql(
+        "SELECT id, label, log_px FROM (\n"
+            + "  SELECT id, label, log_px, row_number() OVER (PARTITION BY label ORDER BY log_px) AS rank\n"
+            + "  FROM " + table + " WHERE split = 'test')\n"
+            + "WHERE rank <= 20 ORDER BY label, log_px").collectAsList();
+    assertThat(least).isNotEmpty();
+    assertThat(least.stream().collect(java.util.stream.Collectors.groupingBy(r -> r.getInt(1), java.util.stream.Collectors.counting())))
+        .allSatisfy((label, count) -> assertThat(count).isLessThanOrEqualTo(20));
+    List<Row> means = spark.sql(
+        "SELECT label, transform(array_sort(collect_list(struct(i, m))), s -> s.m) AS mean_z\n"
+            + "FROM (SELECT label, i, avg(v) AS m\n"
+            + "      FROM " + table + " LATERAL VIEW posexplode(z_mean) t AS i, v\n"
+            + "      GROUP BY label, i)\n"
+            + "GROUP BY label ORDER BY label").collectAsList();
+    assertThat(means).isNotEmpty();
+    Row first = means.get(0);
+    double expected = spark.sql("SELECT avg(z_mean[3]) FROM " + table + " WHERE label = " + first.getInt(0))
+        .first().getDouble(0);
+    assertThat(first.<Double>getList(1)).hasSize(20);
+    assertThat(first.<Double>getList(1).get(3)).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-9));
   }
 
   @Test

@@ -206,7 +206,7 @@ class StandaloneClusterIT {
    */
   private static void assertEachExecutorLoadedABuildItsCpuRuns(String log, int executors) {
     java.util.regex.Matcher line = java.util.regex.Pattern
-        .compile("Executor (\\d+) on .*native build: \\S+ .*?build \\((linux-x86_64[^)]*)\\).*loaded (\\S+)")
+        .compile("Executor (\\d+) on .*native build: \\S+ .*?build \\((linux-x86_64[^)]*)\\).*loaded (\\S+?\\.so)")
         .matcher(log);
     java.util.Set<String> seen = new java.util.TreeSet<>();
     while (line.find()) {

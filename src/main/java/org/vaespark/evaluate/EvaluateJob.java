@@ -1,0 +1,133 @@
+package org.vaespark.evaluate;
+
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vaespark.config.Settings;
+import org.vaespark.io.InputFileException;
+import org.vaespark.io.Json;
+import org.vaespark.io.MnistDataset;
+import org.vaespark.io.Storage;
+import org.vaespark.model.Devices;
+import org.vaespark.model.Evaluation;
+import org.vaespark.model.LogLikelihood;
+import org.vaespark.model.ModelMetadata;
+import org.vaespark.model.ModelStore;
+import org.vaespark.model.VaeWeights;
+import org.vaespark.train.ElboEvaluator;
+
+/**
+ * The evaluation job: reads a published model and dataset and measures, on the executors, the held-out negative
+ * ELBO (reconstruction + KL, with the same batches and noise as {@code train}) and the importance-sampled
+ * estimate of log p(x) with {@code vae.evaluate.importance-samples} samples per example. Publishes
+ * {@code evaluation.json} and {@code evaluation.md} atomically and records the evaluation in the model's
+ * {@code metadata.json}.
+ */
+public final class EvaluateJob {
+  public static final String JSON = "evaluation.json";
+  public static final String MARKDOWN = "evaluation.md";
+  private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
+
+  private final SparkSession spark;
+  private final Settings settings;
+  private final Storage storage;
+  private final ModelStore models;
+
+  public EvaluateJob(SparkSession spark, Settings settings) {
+    this.spark = spark;
+    this.settings = settings;
+    this.storage = new Storage(spark.sparkContext().hadoopConfiguration());
+    this.models = new ModelStore(storage);
+  }
+
+  public record Result(String folder, Evaluation evaluation) {}
+
+  public Result run(boolean overwrite) {
+    long t0 = System.nanoTime();
+    Path target = new Path(settings.paths().evaluation());
+    storage.checkWritable(target, overwrite, "evaluation");
+    Path modelFolder = new Path(settings.paths().model());
+    VaeWeights weights = VaeWeights.of(models.loadNetwork(modelFolder));
+    ModelMetadata metadata = models.loadMetadata(modelFolder);
+    MnistDataset.Manifest manifest = MnistDataset.readManifest(storage, settings.paths().dataset());
+    if (weights.inputSize() != manifest.rows() * manifest.cols()) {
+      throw new InputFileException(modelFolder + ": model input size is " + weights.inputSize() + ", but the dataset at "
+          + settings.paths().dataset() + " has " + manifest.rows() * manifest.cols() + " pixels per example: "
+          + "evaluate a model trained on this dataset");
+    }
+    int k = settings.evaluate().importanceSamples();
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    sc.setJobGroup("evaluate", "evaluate: held-out ELBO and importance-sampled log p(x), k = " + k, false);
+    JavaRDD<INDArray> test = ElboEvaluator.batches(spark, settings.paths().dataset(), MnistDataset.TEST,
+        settings.evaluate().batchSize());
+    Broadcast<VaeWeights> broadcast = sc.broadcast(weights);
+    try {
+      VaeWeights.ElboSums elbo = ElboEvaluator.evaluate(test, broadcast, ElboEvaluator.heldOutSeed(settings.training().seed()));
+      double[] logPx = logPxSum(test, broadcast, k, settings.evaluate().seed());
+      double n = elbo.examples();
+      Evaluation evaluation = new Evaluation(metadata.modelVersion(), elbo.examples(),
+          (elbo.reconstruction() + elbo.kl()) / n, elbo.reconstruction() / n, elbo.kl() / n, logPx[0] / logPx[1], k,
+          (System.nanoTime() - t0) / 1e9, Instant.now().toString());
+      publish(target, evaluation, overwrite);
+      models.recordEvaluation(modelFolder, evaluation);
+      LOG.info("Model {}: held-out -ELBO {} nats, log p(x) {} nats (importance-sampled, k = {}), {} s",
+          metadata.modelVersion(), f(evaluation.testNegElbo()), f(evaluation.testLogPx()), k, f(evaluation.seconds()));
+      return new Result(target.toString(), evaluation);
+    } finally {
+      broadcast.destroy();
+      test.unpersist(false);
+      sc.clearJobGroup();
+    }
+  }
+
+  /** {sum of the per-example estimates, examples} over the batches, computed on the executors. */
+  static double[] logPxSum(JavaRDD<INDArray> batches, Broadcast<VaeWeights> weights, int k, long seed) {
+    List<double[]> parts = batches
+        .mapPartitionsWithIndex((Integer partition, Iterator<INDArray> it) -> {
+          Devices.bindTaskToAssignedGpu();
+          VaeWeights w = weights.value();
+          double sum = 0;
+          long n = 0;
+          long batch = 0;
+          while (it.hasNext()) {
+            INDArray x = it.next();
+            for (double v : LogLikelihood.estimate(w, x, k, seed + 1_000_003L * partition + batch++).logPx()) {
+              sum += v;
+              n++;
+            }
+          }
+          return List.of(new double[] {sum, n}).iterator();
+        }, true)
+        .collect();
+    double[] total = new double[2];
+    for (double[] part : parts) {
+      total[0] += part[0];
+      total[1] += part[1];
+    }
+    return total;
+  }
+
+  private void publish(Path target, Evaluation evaluation, boolean overwrite) {
+    Path staging = storage.newStaging(target);
+    try {
+      storage.writeString(new Path(staging, JSON), Json.pretty(evaluation));
+      storage.writeString(new Path(staging, MARKDOWN), evaluation.markdown());
+      storage.publish(staging, target, overwrite);
+    } catch (RuntimeException e) {
+      storage.discard(staging);
+      throw e;
+    }
+  }
+
+  private static String f(double value) {
+    return String.format(java.util.Locale.ROOT, "%.2f", value);
+  }
+}

@@ -1,0 +1,127 @@
+package org.vaespark.generate;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.commons.math3.distribution.NormalDistribution;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dimensionalityreduction.PCA;
+import org.nd4j.linalg.factory.Nd4j;
+import org.vaespark.model.VaeWeights;
+
+/**
+ * Pictures of the latent space, decoded by the model: the latent manifold, interpolations between test digits,
+ * and the least and most likely test digits of each label beside their reconstructions.
+ */
+final class LatentViews {
+  /** One test example: its label, pixels in [0, 1], latent mean and importance-sampled log p(x). */
+  record Example(long id, int label, float[] pixels, float[] zMean, double logPx) {}
+
+  private static final int MANIFOLD_SIDE = 15;
+  private static final int INTERPOLATION_STEPS = 10;
+  private static final int PER_END = 2;
+
+  private LatentViews() {}
+
+  /**
+   * Digits decoded on a grid over the latent plane at the normal quantiles (Kingma and Welling's figure): for
+   * z of 2 dimensions over z itself, for more along the two principal directions of the test embeddings,
+   * scaled by their spread, with the other directions at the mean.
+   */
+  static byte[] manifold(VaeWeights weights, List<Example> test) {
+    int d = weights.latentSize();
+    INDArray means = means(test, d);
+    INDArray centre = means.mean(0).reshape(1, d);
+    INDArray[] axes = new INDArray[2];
+    if (d == 2) {
+      axes[0] = Nd4j.create(new double[] {1, 0}, new long[] {1, 2}, DataType.DOUBLE);
+      axes[1] = Nd4j.create(new double[] {0, 1}, new long[] {1, 2}, DataType.DOUBLE);
+      centre.assign(0);
+    } else {
+      INDArray centred = means.subRowVector(centre);
+      INDArray factors = PCA.pca_factor(centred.dup(), 2, false);
+      for (int a = 0; a < 2; a++) {
+        INDArray direction = factors.getColumn(a).reshape(1, d);
+        double spread = centred.mmul(direction.transpose()).stdNumber().doubleValue();
+        axes[a] = direction.mul(spread);
+      }
+    }
+    NormalDistribution normal = new NormalDistribution();
+    INDArray z = Nd4j.create(DataType.DOUBLE, (long) MANIFOLD_SIDE * MANIFOLD_SIDE, d);
+    for (int row = 0; row < MANIFOLD_SIDE; row++) {
+      double v = normal.inverseCumulativeProbability(1 - (row + 0.5) / MANIFOLD_SIDE);
+      for (int col = 0; col < MANIFOLD_SIDE; col++) {
+        double u = normal.inverseCumulativeProbability((col + 0.5) / MANIFOLD_SIDE);
+        z.putRow((long) row * MANIFOLD_SIDE + col, centre.add(axes[0].mul(u)).addi(axes[1].mul(v)));
+      }
+    }
+    return ImageGrid.png(weights.decode(z.castTo(DataType.FLOAT)), MANIFOLD_SIDE, 2);
+  }
+
+  /** Rows of digits decoded along the line between the latent means of a test digit of label r and one of r + 1. */
+  static byte[] interpolations(VaeWeights weights, List<Example> test) {
+    int d = weights.latentSize();
+    List<INDArray> rows = new ArrayList<>();
+    for (int label = 0; label < 10; label++) {
+      Example from = firstOf(test, label);
+      Example to = firstOf(test, (label + 1) % 10);
+      if (from == null || to == null) {
+        continue;
+      }
+      INDArray a = Nd4j.create(from.zMean(), new long[] {1, d}, DataType.FLOAT);
+      INDArray b = Nd4j.create(to.zMean(), new long[] {1, d}, DataType.FLOAT);
+      for (int s = 0; s < INTERPOLATION_STEPS; s++) {
+        double t = s / (double) (INTERPOLATION_STEPS - 1);
+        rows.add(a.mul(1 - t).addi(b.mul(t)));
+      }
+    }
+    return ImageGrid.png(weights.decode(Nd4j.vstack(rows)), INTERPOLATION_STEPS, 2);
+  }
+
+  /**
+   * One row per label: the {@value #PER_END} least likely test digits by log p(x), then the {@value #PER_END}
+   * most likely, each followed by its reconstruction (decoded at its latent mean).
+   */
+  static byte[] anomalies(VaeWeights weights, List<Example> test) {
+    List<Example> chosen = new ArrayList<>();
+    for (int label = 0; label < 10; label++) {
+      int l = label;
+      List<Example> ofLabel = test.stream().filter(e -> e.label() == l)
+          .sorted(Comparator.comparingDouble(Example::logPx)).toList();
+      if (ofLabel.size() < 2 * PER_END) {
+        continue;
+      }
+      chosen.addAll(ofLabel.subList(0, PER_END));
+      chosen.addAll(ofLabel.subList(ofLabel.size() - PER_END, ofLabel.size()));
+    }
+    int d = weights.latentSize();
+    INDArray x = Nd4j.create(DataType.FLOAT, chosen.size(), chosen.isEmpty() ? 0 : chosen.get(0).pixels().length);
+    INDArray z = Nd4j.create(DataType.FLOAT, chosen.size(), d);
+    for (int i = 0; i < chosen.size(); i++) {
+      x.putRow(i, Nd4j.createFromArray(chosen.get(i).pixels()));
+      z.putRow(i, Nd4j.createFromArray(chosen.get(i).zMean()));
+    }
+    INDArray reconstructed = weights.decode(z);
+    INDArray pairs = Nd4j.create(DataType.FLOAT, 2L * chosen.size(), x.columns());
+    for (int i = 0; i < chosen.size(); i++) {
+      pairs.putRow(2L * i, x.getRow(i));
+      pairs.putRow(2L * i + 1, reconstructed.getRow(i));
+    }
+    return ImageGrid.png(pairs, 4 * PER_END, 2);
+  }
+
+  private static Example firstOf(List<Example> test, int label) {
+    return test.stream().filter(e -> e.label() == label).min(Comparator.comparingLong(Example::id)).orElse(null);
+  }
+
+  private static INDArray means(List<Example> test, int d) {
+    INDArray out = Nd4j.create(DataType.DOUBLE, test.size(), d);
+    for (int i = 0; i < test.size(); i++) {
+      for (int j = 0; j < d; j++) {
+        out.putScalar(i, j, test.get(i).zMean()[j]);
+      }
+    }
+    return out;
+  }
+}
