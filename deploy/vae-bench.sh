@@ -3,7 +3,8 @@
 # side, in one run, on the same cores and data, alternately. Writes OUTPUT_DIR/report.json and report.md.
 # Usage: deploy/vae-bench.sh OUTPUT_DIR [--quick]     (build first: mvn -q package -DskipTests)
 #   --quick  5 epochs on the bundled sample only, one run of each (a smoke run, under 3 minutes on 2 cores)
-#   full     20-epoch runs on the bundled sample (twice each, alternating), workers scaling (1 and 2), and the
+#   full     20-epoch runs on the bundled sample (twice each, alternating), workers scaling (1 and 2), DL4J's
+#            layer against the fused step, and the
 #            70,000-image Fashion-MNIST set (prepare, train 3 epochs on 60,000, generate) as separate jobs
 # Environment: TORCH_PYTHON (default .venv-torch/bin/python, else python3 if it imports torch),
 #              FASHION_MNIST (default /usr/share/datasets/fashion-mnist), BENCH_THREADS (default: nproc).
@@ -99,6 +100,9 @@ if ! $quick; then
     job "ours-workers-$workers" vae train "${common[@]}" --output "$out/ours-workers-$workers" \
       --set "vae.paths.dataset=$out/ours-bundled-1/dataset" --set vae.training.epochs=4 --set "vae.training.workers=$workers"
   done
+  log "DL4J's own VAE layer instead of the fused step (vae.training.step=dl4j), 4 epochs"
+  job ours-dl4j-step vae train "${common[@]}" --output "$out/ours-dl4j-step" \
+    --set "vae.paths.dataset=$out/ours-bundled-1/dataset" --set vae.training.epochs=4 --set vae.training.step=dl4j
   if [ -f "$fashion/train-images-idx3-ubyte.gz" ]; then
     f70=(--input "$fashion" --output "$out/ours-70k" --overwrite --set "vae.spark.master=local[$threads]")
     log "Fashion-MNIST 70k: prepare"

@@ -57,6 +57,7 @@ public final class BenchReport {
     memory();
     roofline();
     workersScaling();
+    dl4jStep();
     Map<String, Object> machineInfo = new LinkedHashMap<>();
     machine.stringPropertyNames().stream().sorted().forEach(k -> machineInfo.put(k, machine.getProperty(k)));
     report.put("machine", machineInfo);
@@ -162,6 +163,13 @@ public final class BenchReport {
     } else {
       put("roofline_share", OptionalDouble.empty(), "no training throughput");
     }
+  }
+
+  /** The same training through DL4J's own VAE layer ({@code vae.training.step = dl4j}), against the fused step. */
+  private void dl4jStep() {
+    put("dl4j_step_train_examples_per_second",
+        EpochLog.steadyThroughput(runs("ours-dl4j-step/model/metrics.jsonl", true)), "the DL4J-layer run did not run (--quick)");
+    ratio("fused_step_speedup_vs_dl4j", "train_examples_per_second", "dl4j_step_train_examples_per_second");
   }
 
   private void workersScaling() {
@@ -298,6 +306,8 @@ public final class BenchReport {
         "torch_examples_per_second_70k", null);
     row(md, r, "prepare images/s (70k)", "prepare_images_per_second", null, null);
     row(md, r, "generate embeddings/s (70k)", "generate_embeddings_per_second", null, null);
+    row(md, r, "training examples/s through DL4J's own layer (step = dl4j)", "dl4j_step_train_examples_per_second",
+        null, "fused_step_speedup_vs_dl4j");
     row(md, r, "GEMM GFLOP/s through ND4J", "gemm_gflops", null, null);
     row(md, r, "roofline share", "roofline_share", null, null);
     md.append("\nRatios: throughput = ours / PyTorch; time to quality = PyTorch's seconds / ours (above 1: we are faster).\n");

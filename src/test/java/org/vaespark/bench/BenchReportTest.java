@@ -63,6 +63,8 @@ class BenchReportTest {
     assertThat((Double) r.get("roofline_share")).isCloseTo(8900.0 * flops / 60e9, within(1e-12));
     assertThat(r.get("peak_memory_mb")).isEqualTo(Map.of("ours-bundled-1", 2100.0));
     assertThat(r.get("torch_version")).isEqualTo("2.13.0+cpu");
+    assertThat(r.get("dl4j_step_train_examples_per_second")).isNull();
+    assertThat(r.get("dl4j_step_train_examples_per_second_reason")).isEqualTo("the DL4J-layer run did not run (--quick)");
     assertThat(r.get("test_neg_elbo_after_20_epochs")).isNull();
     assertThat(r.get("test_neg_elbo_after_20_epochs_reason")).isEqualTo("no run of ours reached epoch 20");
     assertThat(BenchReport.markdown(r)).contains("| training examples/s (bundled 8k, steady) | 8900 | 20000 | 0.45 |");
@@ -105,6 +107,18 @@ class BenchReportTest {
     assertThat((Double) r.get("prepare_startup_seconds")).isCloseTo(8.0, within(1e-9));
     assertThat((Double) r.get("generate_embeddings_per_second")).isCloseTo(70000.0, within(1e-6));
     assertThat((Double) r.get("generate_startup_seconds")).isCloseTo(9.0, within(1e-9));
+  }
+
+  @Test
+  void theFusedStepIsComparedWithDl4jsLayerOnTheSameSplit() throws Exception {
+    recordOurs("ours-bundled-1/model/metrics.jsonl");
+    write("ours-dl4j-step/model/metrics.jsonl", metricsLine(1, 4.0, 2000, 200) + metricsLine(2, 3.0, 2500, 180)
+        + metricsLine(3, 3.2, 2400, 170));
+
+    Map<String, Object> r = new BenchReport(dir).build();
+
+    assertThat((Double) r.get("dl4j_step_train_examples_per_second")).isEqualTo(2450.0); // median of 2500, 2400
+    assertThat((Double) r.get("fused_step_speedup_vs_dl4j")).isCloseTo(8900.0 / 2450.0, within(1e-9));
   }
 
   @Test
