@@ -44,8 +44,8 @@ public final class IdxReader {
 
   public Images readImages(Path path) {
     return read(path, IMAGES_MAGIC, (in, count) -> {
-      int rows = in.readInt();
-      int cols = in.readInt();
+      int rows = readHeaderInt(path, in, "row count");
+      int cols = readHeaderInt(path, in, "column count");
       if (rows != ROWS || cols != COLS) {
         throw new InputFileException(
             path + ": images are " + rows + "x" + cols + ", expected " + ROWS + "x" + COLS + " (MNIST)");
@@ -114,7 +114,7 @@ public final class IdxReader {
     } catch (ZipException e) {
       throw new InputFileException(path + ": corrupt gzip stream (" + e.getMessage() + ")", e);
     } catch (EOFException e) {
-      throw new InputFileException(path + ": truncated (" + e.getMessage() + ")", e);
+      throw new InputFileException(path + ": truncated: the file ends before the data its header declares", e);
     } catch (IOException e) {
       throw new InputFileException(path + ": cannot be read (" + e.getMessage() + ")", e);
     }

@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
 import org.vaespark.io.IdxReader;
+import org.vaespark.io.InputFileException;
 import org.vaespark.io.Json;
 import org.vaespark.io.MnistDataset;
 import org.vaespark.io.Storage;
@@ -125,6 +126,10 @@ public final class PrepareJob {
     IdxReader.Images images = reader.readImages(imagesPath);
     IdxReader.Labels labels = reader.readLabels(labelsPath);
     IdxReader.checkSameCount(images, labels);
+    if (images.count() == 0) {
+      throw new InputFileException(imagesPath + " and " + labelsPath + " declare 0 examples: the " + name
+          + " split would be empty, and nothing could be trained or evaluated on it; check the input files");
+    }
     return new Split(name, firstId, images, labels);
   }
 

@@ -164,10 +164,8 @@ class BadInputTest extends SparkTestBase {
         "model latent size is 20, but vae.model.latent-size = 8");
   }
 
-  @Test
-  void modelWhoseInputSizeDisagreesWithTheData() throws IOException {
-    Path out = datasetCopy("input-mismatch", d -> d);
-    FileUtils.copyDirectory(good.resolve("model").toFile(), out.resolve("model").toFile());
+  /** A valid DL4J VAE whose input size (100) is not MNIST's 784, as model.zip. */
+  private static void writeModelOf100Inputs(Path zip) throws IOException {
     org.deeplearning4j.nn.multilayer.MultiLayerNetwork foreign = new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(
         new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().list()
             .layer(new org.deeplearning4j.nn.conf.layers.variational.VariationalAutoencoder.Builder()
@@ -177,7 +175,14 @@ class BadInputTest extends SparkTestBase {
                 .build())
             .build());
     foreign.init();
-    Files.write(out.resolve("model/model.zip"), org.vaespark.model.ModelStore.serialize(foreign));
+    Files.write(zip, org.vaespark.model.ModelStore.serialize(foreign));
+  }
+
+  @Test
+  void modelWhoseInputSizeDisagreesWithTheData() throws IOException {
+    Path out = datasetCopy("input-mismatch", d -> d);
+    FileUtils.copyDirectory(good.resolve("model").toFile(), out.resolve("model").toFile());
+    writeModelOf100Inputs(out.resolve("model/model.zip"));
     Files.deleteIfExists(out.resolve("model/.model.zip.crc")); // Hadoop's local checksum of the file replaced
     assertRefused(runOn("generate", out), out, "model input size is 100, but the data has 784 pixels per example");
   }
@@ -210,16 +215,7 @@ class BadInputTest extends SparkTestBase {
   @Test
   void evaluateAModelWhoseInputSizeDisagreesWithTheData() throws IOException {
     Path out = modelCopy("evaluate-input-mismatch", m -> m);
-    org.deeplearning4j.nn.multilayer.MultiLayerNetwork foreign = new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(
-        new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().list()
-            .layer(new org.deeplearning4j.nn.conf.layers.variational.VariationalAutoencoder.Builder()
-                .nIn(100).nOut(20).encoderLayerSizes(50).decoderLayerSizes(50)
-                .reconstructionDistribution(new org.deeplearning4j.nn.conf.layers.variational.BernoulliReconstructionDistribution(
-                    org.nd4j.linalg.activations.Activation.SIGMOID))
-                .build())
-            .build());
-    foreign.init();
-    Files.write(out.resolve("model/model.zip"), org.vaespark.model.ModelStore.serialize(foreign));
+    writeModelOf100Inputs(out.resolve("model/model.zip"));
     Files.deleteIfExists(out.resolve("model/.model.zip.crc"));
     assertRefused(runOn("evaluate", out), out, "model input size is 100", "has 784 pixels per example");
   }

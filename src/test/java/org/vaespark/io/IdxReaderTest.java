@@ -83,6 +83,15 @@ class IdxReaderTest {
   }
 
   @Test
+  void fileCutOffInsideTheImageDimensionsNamesTheMissingField() {
+    TestData.write(dir.resolve("no-cols"), TestData.idx(new int[] {2051, 3, 28}, new byte[0]), false);
+    assertThatThrownBy(() -> reader.readImages(hadoop(dir.resolve("no-cols"))))
+        .isInstanceOf(InputFileException.class)
+        .hasMessageContaining("no-cols: truncated header, the file ends before its column count")
+        .hasMessageNotContaining("null");
+  }
+
+  @Test
   void truncatedPixelData() {
     byte[] pixels = Arrays.copyOf(TestData.pixels(3), 3 * 784 - 100);
     TestData.write(dir.resolve("cut.gz"), TestData.idx(new int[] {2051, 3, 28, 28}, pixels), true);

@@ -11,6 +11,8 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.io.TempDir;
 import org.vaespark.config.Settings;
 import org.vaespark.config.SettingsLoader;
@@ -101,6 +103,21 @@ class PrepareJobTest extends SparkTestBase {
         assertThat(left).isEmpty();
       }
     }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"train", "t10k"})
+  void aSplitWhoseFilesDeclareZeroExamplesIsRefused(String prefix) throws Exception {
+    Path input = TestData.writeSample(dir.resolve("idx-empty-" + prefix), 20, 10, false);
+    TestData.writeImages(input.resolve(prefix + "-images-idx3-ubyte"), new byte[0], 0, false);
+    TestData.writeLabels(input.resolve(prefix + "-labels-idx1-ubyte"), new byte[0], false);
+    Path out = dir.resolve("out-empty-" + prefix);
+    assertThatThrownBy(() -> new PrepareJob(spark, settings(input, out, 1)).run(false))
+        .isInstanceOf(InputFileException.class)
+        .hasMessageContaining(prefix + "-images-idx3-ubyte")
+        .hasMessageContaining("declare 0 examples")
+        .hasMessageContaining("split would be empty");
+    assertThat(out.resolve("dataset")).doesNotExist();
   }
 
   @Test
