@@ -207,6 +207,10 @@ public final class VaeCli {
   static final class Retrain extends JobCommand {
     @Override
     void run(SparkSession spark, Settings settings, boolean overwrite, PrintWriter out) {
+      if (overwrite) {
+        throw new SettingsException("retrain does not take --overwrite: it never replaces what it published (each run "
+            + "writes a new version folder, and only the promotion gate moves CURRENT); drop the option");
+      }
       Summary.retrained(out, new org.vaespark.retrain.RetrainJob(spark, settings).run());
     }
   }

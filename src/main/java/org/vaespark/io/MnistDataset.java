@@ -63,19 +63,41 @@ public final class MnistDataset {
     try {
       df = spark.read().parquet(path.toString());
     } catch (Exception e) {
-      // Spark throws AnalysisException (a checked exception Java cannot name here) for a missing path.
-      if (e instanceof org.apache.spark.sql.AnalysisException analysis) {
-        throw new InputFileException(
-            "dataset split '" + split + "' cannot be read at " + path + ": " + analysis.getSimpleMessage()
-                + " (run 'prepare' again)", e);
-      }
-      throw e;
+      // Spark throws AnalysisException (a checked exception Java cannot name here) for a missing path, and
+      // SparkException when a shard's footer, read for the schema, is damaged.
+      String reason = e instanceof org.apache.spark.sql.AnalysisException analysis
+          ? analysis.getSimpleMessage() : String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+      throw new InputFileException(
+          "dataset split '" + split + "' cannot be read at " + path + ": " + reason + " (run 'prepare' again)", e);
     }
     checkSchema(df.schema(), path);
-    if (df.isEmpty()) {
+    long rows = count(df, split, path);
+    if (rows == 0) {
       throw new InputFileException("dataset split '" + split + "' at " + path + " has no rows");
     }
+    Manifest manifest = readManifest(new Storage(spark.sparkContext().hadoopConfiguration()), datasetRoot);
+    long expected = TRAIN.equals(split) ? manifest.trainExamples() : manifest.testExamples();
+    if (rows != expected) {
+      throw new InputFileException("dataset split '" + split + "' at " + path + " holds " + rows + " examples, but "
+          + new Path(datasetRoot, MANIFEST) + " says " + expected + ": a shard is missing or was changed after "
+          + "'prepare'; run 'prepare' again");
+    }
     return df;
+  }
+
+  /** The rows of a split; a shard Parquet cannot read is named as damaged. */
+  private static long count(Dataset<Row> df, String split, Path path) {
+    try {
+      return df.count();
+    } catch (Exception e) { // SparkException is checked in Java's eyes
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      throw new InputFileException("dataset split '" + split + "' at " + path + " cannot be read: "
+          + String.valueOf(root.getMessage()).lines().findFirst().orElse(root.getClass().getSimpleName())
+          + "; a shard is damaged: run 'prepare' again", e);
+    }
   }
 
   static void checkSchema(StructType actual, Path path) {

@@ -139,6 +139,68 @@ class BadInputTest extends SparkTestBase {
     assertRefused(runOn(command, out), out, "dataset split 'test'", "has no rows");
   }
 
+  /** A split's first shard (a Parquet part file) of a dataset copy. */
+  private static Path firstShard(Path dataset, String split) {
+    try (Stream<Path> files = Files.list(dataset.resolve(split))) {
+      return files.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().findFirst().orElseThrow();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** evaluate reads only the held-out split, so its shard goes missing there. */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({"train, train, 200", "generate, train, 200", "evaluate, test, 100"})
+  void aShardRemovedAfterPublication(String command, String split, int declared) {
+    Path out = datasetCopy("missing-shard-" + command, d -> {
+      Path shard = firstShard(d, split);
+      FileUtils.deleteQuietly(shard.toFile());
+      FileUtils.deleteQuietly(shard.resolveSibling("." + shard.getFileName() + ".crc").toFile());
+      return d;
+    });
+    assertRefused(runOn(command, out), out, "dataset split '" + split + "'", "examples, but", "manifest.json says " + declared,
+        "a shard is missing or was changed after 'prepare'");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"train", "generate"})
+  void aDamagedShard(String command) {
+    Path out = datasetCopy("damaged-shard-" + command, d -> {
+      Path shard = firstShard(d, "train");
+      try {
+        Files.write(shard, "not parquet at all".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      FileUtils.deleteQuietly(shard.resolveSibling("." + shard.getFileName() + ".crc").toFile());
+      return d;
+    });
+    assertRefused(runOn(command, out), out, "dataset split 'train'", "cannot be read", "run 'prepare' again");
+  }
+
+  @Test
+  void aManifestWhoseCountsDisagreeWithTheShards() {
+    Path out = datasetCopy("manifest-disagrees", d -> {
+      try {
+        Path manifest = d.resolve("manifest.json");
+        Files.writeString(manifest, Files.readString(manifest).replace("\"trainExamples\" : 200", "\"trainExamples\" : 250"));
+        Files.deleteIfExists(d.resolve(".manifest.json.crc"));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return d;
+    });
+    assertRefused(runOn("train", out), out, "holds 200 examples, but", "manifest.json says 250");
+  }
+
+  @Test
+  void retrainRefusesOverwrite() {
+    Path out = dir.resolve("retrain-overwrite");
+    assertRefused(run("retrain", "--output", out.toString(), "--overwrite"), out,
+        "retrain does not take --overwrite", "drop the option");
+    assertThat(out.resolve("versions")).doesNotExist();
+  }
+
   @Test
   void missingModel() {
     Path out = datasetCopy("no-model", d -> d);
