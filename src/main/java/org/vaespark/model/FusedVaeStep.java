@@ -142,7 +142,7 @@ public final class FusedVaeStep implements TrainingStep {
     double loss = computeLoss ? (bernoulliLoss(b.logits, x) + klLoss(b.mu, b.logVar)) * scale : Double.NaN;
 
     // Backward. Output layer: dL/dlogits = (sigmoid(l) - x) / n.
-    INDArray delta = Transforms.sigmoid(b.logits, true).subi(x).muli(scale);
+    INDArray delta = Transforms.sigmoid(b.logits, false).subi(x).muli(scale); // in place: the logits buffer is free now
     INDArray upstream = backward(output, d, delta, b.decGrad[decoder.size() - 1]);
     for (int i = decoder.size() - 1; i >= 0; i--) {
       INDArray dPre = activation.backprop(b.decPre[i], upstream).getFirst();

@@ -65,12 +65,7 @@ public final class LogLikelihood {
       // Rows example-major: row i * c + t is sample t of example i.
       INDArray eps = Nd4j.randn(q.mean().dataType(), (long) n * c, latent);
       INDArray z = q.mean().repeat(0, c).addi(std.repeat(0, c).muli(eps));
-      INDArray logits = weights.decodeLogits(z);
-      INDArray xr = x.repeat(0, c);
-      // log p(x|z) = -sum(softplus(l) - x l), softplus stable: max(l, 0) + log1p(exp(-|l|)).
-      INDArray softplus = Transforms.log(Transforms.exp(Transforms.abs(logits, true).negi(), false).addi(1.0), false)
-          .addi(Transforms.relu(logits, true));
-      double[] logPxz = toDoubles(softplus.subi(xr.mul(logits)).sum(1).negi());
+      double[] logPxz = logPxGivenZ(weights, x, z, c);
       double[] zSq = toDoubles(z.mul(z).sum(1));
       double[] epsSq = toDoubles(eps.mul(eps).sum(1));
       for (int i = 0; i < n; i++) {
@@ -84,6 +79,25 @@ public final class LogLikelihood {
       }
     }
     return new Estimates(weightsSum.logMean(k), reconstructionSum.logMean(k));
+  }
+
+  /**
+   * log p(x|z) = -sum(softplus(l) - x l) for each row of z (example i's samples in rows i * c .. i * c + c - 1),
+   * softplus in its stable form max(l, 0) + log1p(exp(-|l|)). The [rows, 784] temporaries are freed at once:
+   * left to the garbage collector, ND4J's off-heap memory would grow towards its limit before it is released.
+   */
+  private static double[] logPxGivenZ(VaeWeights weights, INDArray x, INDArray z, int c) {
+    INDArray logits = weights.decodeLogits(z);
+    INDArray xr = x.repeat(0, c);
+    INDArray absolute = Transforms.abs(logits, true);
+    INDArray softplus = Transforms.log(Transforms.exp(absolute.negi(), false).addi(1.0), false);
+    INDArray positive = Transforms.relu(logits, true);
+    INDArray product = xr.muli(logits);
+    double[] out = toDoubles(softplus.addi(positive).subi(product).sum(1).negi());
+    for (INDArray temporary : new INDArray[] {logits, absolute, positive, product}) {
+      temporary.close();
+    }
+    return out;
   }
 
   private static double[] toDoubles(INDArray values) {

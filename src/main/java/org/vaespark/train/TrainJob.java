@@ -28,8 +28,8 @@ import org.vaespark.model.VaeNetworks;
 import org.vaespark.model.VaeWeights;
 
 /**
- * The training job: reads the train and test shards, builds DL4J minibatches on the executors, trains the VAE
- * with parameter averaging ({@link AveragingTrainer}), measures the train and held-out negative ELBO after
+ * The training job: reads the train split into one cached block per worker and trains the VAE with parameter
+ * averaging on the executors ({@link AveragingTrainer}), measures the train and held-out negative ELBO after
  * every epoch, and publishes the model with its metadata and metrics.
  */
 public final class TrainJob {
