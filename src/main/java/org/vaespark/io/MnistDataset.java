@@ -121,8 +121,13 @@ public final class MnistDataset {
     if (pixels.length != IdxReader.PIXELS) {
       throw new InputFileException("an example has " + pixels.length + " pixel bytes, expected " + IdxReader.PIXELS);
     }
-    for (int i = 0; i < pixels.length; i++) {
-      out[offset + i] = (pixels[i] & 0xFF) / 255f;
+    toUnitFloats(pixels, 0, out, offset);
+  }
+
+  /** The example of 784 bytes at {@code from} in {@code pixels} to floats in [0, 1] at {@code offset} in {@code out}. */
+  public static void toUnitFloats(byte[] pixels, int from, float[] out, int offset) {
+    for (int i = 0; i < IdxReader.PIXELS; i++) {
+      out[offset + i] = (pixels[from + i] & 0xFF) / 255f;
     }
   }
 

@@ -38,12 +38,18 @@ public final class PixelBlock implements Serializable {
     return (rows + batchSize - 1) / batchSize;
   }
 
-  /** A permutation of the rows, the same for the same seed. */
-  public int[] order(long seed) {
+  /** The rows in their stored order (by id). */
+  public int[] identity() {
     int[] order = new int[rows];
     for (int i = 0; i < rows; i++) {
       order[i] = i;
     }
+    return order;
+  }
+
+  /** A permutation of the rows, the same for the same seed. */
+  public int[] order(long seed) {
+    int[] order = identity();
     SplittableRandom random = new SplittableRandom(seed);
     for (int i = rows - 1; i > 0; i--) {
       int j = random.nextInt(i + 1);
@@ -60,11 +66,7 @@ public final class PixelBlock implements Serializable {
     int n = Math.min(batchSize, rows - from);
     float[] out = new float[n * IdxReader.PIXELS];
     for (int r = 0; r < n; r++) {
-      int src = order[from + r] * IdxReader.PIXELS;
-      int dst = r * IdxReader.PIXELS;
-      for (int i = 0; i < IdxReader.PIXELS; i++) {
-        out[dst + i] = (pixels[src + i] & 0xFF) / 255f;
-      }
+      MnistDataset.toUnitFloats(pixels, order[from + r] * IdxReader.PIXELS, out, r * IdxReader.PIXELS);
     }
     return Nd4j.create(out, new long[] {n, IdxReader.PIXELS}, DataType.FLOAT);
   }

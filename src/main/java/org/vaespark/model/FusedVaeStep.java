@@ -139,7 +139,7 @@ public final class FusedVaeStep implements TrainingStep {
       d = forward(decoder.get(i), d, b.decPre[i], b.decOut[i]);
     }
     affine(output, d, b.logits);
-    double loss = computeLoss ? (bernoulliLoss(b.logits, x) + klLoss(b.mu, b.logVar)) * scale : Double.NaN;
+    double loss = computeLoss ? (VaeLoss.reconstruction(b.logits, x) + VaeLoss.kl(b.mu, b.logVar)) * scale : Double.NaN;
 
     // Backward. Output layer: dL/dlogits = (sigmoid(l) - x) / n.
     INDArray delta = Transforms.sigmoid(b.logits, false).subi(x).muli(scale); // in place: the logits buffer is free now
@@ -240,16 +240,5 @@ public final class FusedVaeStep implements TrainingStep {
         output[0].columns()));
   }
 
-  /** Sum over the batch of -log p(x|z) for Bernoulli logits: softplus(l) - x l, as max(l,0) + log1p(exp(-|l|)) - x l. */
-  static double bernoulliLoss(INDArray logits, INDArray x) {
-    INDArray softplus = Transforms.log(Transforms.exp(Transforms.abs(logits, true).negi(), false).addi(1.0), false)
-        .addi(Transforms.relu(logits, true));
-    return softplus.sumNumber().doubleValue() - x.mul(logits).sumNumber().doubleValue();
-  }
 
-  /** Sum over the batch of KL(q(z|x) || N(0, I)) = -1/2 sum(1 + lv - mu^2 - exp(lv)). */
-  static double klLoss(INDArray mu, INDArray lv) {
-    INDArray terms = lv.add(1.0).subi(mu.mul(mu)).subi(Transforms.exp(lv, true));
-    return -0.5 * terms.sumNumber().doubleValue();
-  }
 }

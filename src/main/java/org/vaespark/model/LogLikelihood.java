@@ -81,22 +81,13 @@ public final class LogLikelihood {
     return new Estimates(weightsSum.logMean(k), reconstructionSum.logMean(k));
   }
 
-  /**
-   * log p(x|z) = -sum(softplus(l) - x l) for each row of z (example i's samples in rows i * c .. i * c + c - 1),
-   * softplus in its stable form max(l, 0) + log1p(exp(-|l|)). The [rows, 784] temporaries are freed at once:
-   * left to the garbage collector, ND4J's off-heap memory would grow towards its limit before it is released.
-   */
+  /** log p(x|z) of each row of z, against x repeated c times (example i's samples in rows i * c ..). */
   private static double[] logPxGivenZ(VaeWeights weights, INDArray x, INDArray z, int c) {
     INDArray logits = weights.decodeLogits(z);
     INDArray xr = x.repeat(0, c);
-    INDArray absolute = Transforms.abs(logits, true);
-    INDArray softplus = Transforms.log(Transforms.exp(absolute.negi(), false).addi(1.0), false);
-    INDArray positive = Transforms.relu(logits, true);
-    INDArray product = xr.muli(logits);
-    double[] out = toDoubles(softplus.addi(positive).subi(product).sum(1).negi());
-    for (INDArray temporary : new INDArray[] {logits, absolute, positive, product}) {
-      temporary.close();
-    }
+    double[] out = toDoubles(VaeLoss.reconstructionPerRow(logits, xr).negi());
+    logits.close();
+    xr.close();
     return out;
   }
 

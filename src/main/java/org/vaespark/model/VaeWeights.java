@@ -181,13 +181,7 @@ public final class VaeWeights implements Serializable {
     Encoded q = encode(x);
     INDArray z = q.mean().add(Transforms.exp(q.logVar().mul(0.5), false).muli(eps));
     INDArray logits = decodeLogits(z);
-    // BCE with logits, stable form: softplus(l) - x * l.
-    double reconstruction = Transforms.softPlus(logits, true).subi(logits.mul(x)).sumNumber().doubleValue();
-    // KL = -1/2 * sum(1 + logVar - mean^2 - exp(logVar)).
-    INDArray klTerms =
-        q.logVar().add(1.0).subi(q.mean().mul(q.mean())).subi(Transforms.exp(q.logVar(), true));
-    double kl = -0.5 * klTerms.sumNumber().doubleValue();
-    return new ElboSums(reconstruction, kl, x.rows());
+    return new ElboSums(VaeLoss.reconstruction(logits, x), VaeLoss.kl(q.mean(), q.logVar()), x.rows());
   }
 
   /** Standard-normal noise for {@link #negativeElbo}, reproducible from {@code seed}. */

@@ -116,11 +116,7 @@ public final class NativeBuilds {
   }
 
   private static boolean onClasspath(String resource) {
-    ClassLoader loader = Thread.currentThread().getContextClassLoader();
-    if (loader == null) {
-      loader = NativeBuilds.class.getClassLoader();
-    }
-    return loader.getResource(resource) != null || NativeBuilds.class.getClassLoader().getResource(resource) != null;
+    return NativeBuilds.class.getClassLoader().getResource(resource) != null;
   }
 
   private static boolean isX86_64() {

@@ -44,7 +44,6 @@ final class AveragingTrainer implements AutoCloseable {
   private final int workers;
   private final double outerMomentum;
   private float[] velocity;
-  private double lastAveragingSeconds;
 
   /** What every worker needs besides the round's state; serialized into each round's tasks. */
   static final class Plan implements Serializable {
@@ -142,21 +141,27 @@ final class AveragingTrainer implements AutoCloseable {
     double steps = 0;
     double averaging = 0;
     for (int round = 0; round < roundsPerEpoch(); round++) {
-      RoundResult result = round(network, epoch, round);
-      steps += result.maxStepSeconds;
-      averaging += lastAveragingSeconds;
+      RoundResult sum = train(network, epoch, round);
+      long t = System.nanoTime();
+      average(network, sum, round);
+      averaging += (System.nanoTime() - t) / 1e9;
+      steps += sum.maxStepSeconds;
     }
     return new EpochTimes(roundsPerEpoch(), (System.nanoTime() - t0) / 1e9, steps, averaging);
   }
 
   /** One averaging round: broadcast, train on every worker, sum, average into {@code network}. */
   RoundResult round(MultiLayerNetwork network, int epoch, int round) {
-    INDArray params = network.params();
-    INDArray updaterState = network.getUpdater().getStateViewArray();
-    MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
-    int iteration = conf.getIterationCount();
-    Broadcast<RoundState> state = sc.broadcast(
-        new RoundState(params.toFloatVector(), updaterState.toFloatVector(), iteration, epoch, round));
+    RoundResult sum = train(network, epoch, round);
+    average(network, sum, round);
+    return sum;
+  }
+
+  /** The workers' share of a round, summed: every worker trains from the broadcast parameters and Adam state. */
+  private RoundResult train(MultiLayerNetwork network, int epoch, int round) {
+    Broadcast<RoundState> state = sc.broadcast(new RoundState(network.params().toFloatVector(),
+        network.getUpdater().getStateViewArray().toFloatVector(),
+        network.getLayerWiseConfigurations().getIterationCount(), epoch, round));
     Plan plan = this.plan;
     RoundResult sum;
     try {
@@ -166,44 +171,61 @@ final class AveragingTrainer implements AutoCloseable {
     } finally {
       state.destroy();
     }
-    if (sum.workers == 0) {
-      return sum;
-    }
-    long t0 = System.nanoTime();
-    apply(params, sum.params, sum.workers);
-    updaterState.assign(mean(sum.updaterState, sum.workers, updaterState));
-    conf.setIterationCount(iteration + Math.min(plan.frequency, maxBatches - round * plan.frequency));
-    network.setScore(sum.lossSum / sum.batches);
-    lastAveragingSeconds = (System.nanoTime() - t0) / 1e9;
     return sum;
   }
 
-  /** Parameters := mean of the workers', with the outer momentum (SlowMo) on the averaged update if set. */
-  private void apply(INDArray params, float[] sums, int contributors) {
-    float[] previous = params.toFloatVector();
-    float[] averaged = new float[sums.length];
-    for (int i = 0; i < sums.length; i++) {
-      averaged[i] = sums[i] / contributors;
+  /** The mean of the workers' parameters (with the outer momentum, if set) and Adam state, into the network. */
+  private void average(MultiLayerNetwork network, RoundResult sum, int round) {
+    if (sum.workers == 0) {
+      return;
     }
+    INDArray params = network.params();
+    float[] averaged = mean(sum.params, sum.workers);
     if (outerMomentum > 0) {
-      if (velocity == null) {
-        velocity = new float[averaged.length];
-      }
-      float beta = (float) outerMomentum;
-      for (int i = 0; i < averaged.length; i++) {
-        velocity[i] = beta * velocity[i] + (averaged[i] - previous[i]);
-        averaged[i] = previous[i] + velocity[i];
-      }
+      applyOuterMomentum(params.toFloatVector(), averaged);
     }
     params.assign(Nd4j.create(averaged, params.shape(), DataType.FLOAT).castTo(params.dataType()));
+    INDArray updaterState = network.getUpdater().getStateViewArray();
+    updaterState.assign(Nd4j.create(mean(sum.updaterState, sum.workers), updaterState.shape(), DataType.FLOAT)
+        .castTo(updaterState.dataType()));
+    MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
+    conf.setIterationCount(conf.getIterationCount() + Math.min(plan.frequency, maxBatches - round * plan.frequency));
+    network.setScore(sum.lossSum / sum.batches);
   }
 
-  private static INDArray mean(float[] sums, int contributors, INDArray like) {
+  /** SlowMo's outer momentum on the averaged update: averaged := previous + (velocity := beta v + update). */
+  private void applyOuterMomentum(float[] previous, float[] averaged) {
+    if (velocity == null) {
+      velocity = new float[averaged.length];
+    }
+    float beta = (float) outerMomentum;
+    for (int i = 0; i < averaged.length; i++) {
+      velocity[i] = beta * velocity[i] + (averaged[i] - previous[i]);
+      averaged[i] = previous[i] + velocity[i];
+    }
+  }
+
+  private static float[] mean(float[] sums, int contributors) {
     float[] out = new float[sums.length];
     for (int i = 0; i < sums.length; i++) {
       out[i] = sums[i] / contributors;
     }
-    return Nd4j.create(out, like.shape(), DataType.FLOAT).castTo(like.dataType());
+    return out;
+  }
+
+  /**
+   * The train split as [n, 784] minibatches in id order, cut from the cached blocks (no second read of the
+   * Parquet shards, no second cached copy), for the per-epoch ELBO.
+   */
+  JavaRDD<INDArray> evaluationBatches(int batchSize) {
+    return blocks.flatMap(block -> {
+      int[] order = block.identity();
+      List<INDArray> batches = new ArrayList<>();
+      for (int b = 0; b < block.batches(batchSize); b++) {
+        batches.add(block.batch(order, b, batchSize));
+      }
+      return batches.iterator();
+    });
   }
 
   /** One worker's share of a round: its next minibatches, from the round's broadcast state. */

@@ -92,9 +92,9 @@ public final class TrainJob {
     MultiLayerNetwork network = start.network();
     List<EpochMetrics> history = new ArrayList<>(start.history());
     double seconds = start.seconds();
-    JavaRDD<INDArray> trainBatches = batches(MnistDataset.TRAIN, training.evalBatchSize());
     JavaRDD<INDArray> testBatches = batches(MnistDataset.TEST, training.evalBatchSize());
     try (AveragingTrainer trainer = AveragingTrainer.of(spark, settings, network.getLayerWiseConfigurations(), workers)) {
+      JavaRDD<INDArray> trainBatches = trainer.evaluationBatches(training.evalBatchSize());
       LOG.info(
           "Training VAE {} with {} parameters on {} examples: {} workers x {} native threads, {} step, batch {} per "
               + "worker, averaging every {} batches ({} rounds per epoch), outer momentum {}",
@@ -111,7 +111,6 @@ public final class TrainJob {
       throw new TrainingDivergedException(e.getMessage() + lastGood(checkpoints));
     } finally {
       sc.clearJobGroup();
-      trainBatches.unpersist(false);
       testBatches.unpersist(false);
     }
     return new Trained(history, seconds);
