@@ -15,7 +15,7 @@ import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.vaespark.config.Settings;
-import org.vaespark.io.IdxReader;
+import org.vaespark.dataset.Images;
 import org.vaespark.io.Json;
 
 /**
@@ -145,7 +145,7 @@ public final class BenchReport {
 
   private void roofline() {
     long flops = FlopCount.perExample(
-        new Settings.ModelSettings(List.of(400), List.of(400), 20, "relu"), IdxReader.PIXELS);
+        new Settings.ModelSettings(List.of(400), List.of(400), 20, "relu"), Images.PIXELS);
     report.put("flops_per_example", flops);
     String gemm = read("gemm.json");
     if (gemm == null) {

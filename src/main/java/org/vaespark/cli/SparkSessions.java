@@ -1,5 +1,7 @@
 package org.vaespark.cli;
 
+import java.util.Arrays;
+
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -41,7 +43,7 @@ public final class SparkSessions {
   /** Adds a plugin to {@code spark.plugins}, keeping those that spark-submit or the config named. */
   static void addPlugin(SparkConf conf, String plugin) {
     String plugins = conf.get("spark.plugins", "").trim();
-    if (!java.util.Arrays.asList(plugins.split("\\s*,\\s*")).contains(plugin)) {
+    if (!Arrays.asList(plugins.split("\\s*,\\s*")).contains(plugin)) {
       conf.set("spark.plugins", plugins.isEmpty() ? plugin : plugins + "," + plugin);
     }
   }

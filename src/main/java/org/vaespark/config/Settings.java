@@ -1,5 +1,9 @@
 package org.vaespark.config;
 
+import com.typesafe.config.ConfigValueFactory;
+import java.time.Duration;
+import java.util.regex.Pattern;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
 import java.io.Serializable;
@@ -75,7 +79,7 @@ public record Settings(
    * {@code toleranceNats} above the current version's; a lock older than {@code lockExpiry} is deemed left by a
    * run that died, and is broken.
    */
-  public record RetrainSettings(double toleranceNats, java.time.Duration lockExpiry) implements Serializable {}
+  public record RetrainSettings(double toleranceNats, Duration lockExpiry) implements Serializable {}
 
   /**
    * The importance-sampled log p(x): {@code importanceSamples} per held-out example in {@code evaluate};
@@ -93,16 +97,16 @@ public record Settings(
   public Settings withVersionPaths(String model, String checkpoints, String generated, String evaluation) {
     Paths moved = new Paths(paths.input(), paths.output(), paths.dataset(), model, generated, checkpoints, evaluation);
     Config config = resolved
-        .withValue("vae.paths.model", com.typesafe.config.ConfigValueFactory.fromAnyRef(model))
-        .withValue("vae.paths.checkpoints", com.typesafe.config.ConfigValueFactory.fromAnyRef(checkpoints))
-        .withValue("vae.paths.generated", com.typesafe.config.ConfigValueFactory.fromAnyRef(generated))
-        .withValue("vae.paths.evaluation", com.typesafe.config.ConfigValueFactory.fromAnyRef(evaluation));
+        .withValue("vae.paths.model", ConfigValueFactory.fromAnyRef(model))
+        .withValue("vae.paths.checkpoints", ConfigValueFactory.fromAnyRef(checkpoints))
+        .withValue("vae.paths.generated", ConfigValueFactory.fromAnyRef(generated))
+        .withValue("vae.paths.evaluation", ConfigValueFactory.fromAnyRef(evaluation));
     return new Settings(spark, moved, prepare, this.model, training, generate, retrain, evaluate, config);
   }
 
   /** Spark settings whose values are credentials: never logged or written into metadata. */
-  static final java.util.regex.Pattern SECRET_KEY =
-      java.util.regex.Pattern.compile("(?i).*(secret|password|token|credential|access\\.key|session\\.key).*");
+  static final Pattern SECRET_KEY =
+      Pattern.compile("(?i).*(secret|password|token|credential|access\\.key|session\\.key).*");
 
   /**
    * The resolved "vae" section as JSON, with comments and origins stripped and credential values under
@@ -112,7 +116,7 @@ public record Settings(
     Config vae = resolved.getConfig("vae");
     for (String key : spark.conf().keySet()) {
       if (SECRET_KEY.matcher(key).matches()) {
-        vae = vae.withValue("spark.conf.\"" + key + "\"", com.typesafe.config.ConfigValueFactory.fromAnyRef("<redacted>"));
+        vae = vae.withValue("spark.conf.\"" + key + "\"", ConfigValueFactory.fromAnyRef("<redacted>"));
       }
     }
     return vae.root().render(ConfigRenderOptions.concise().setFormatted(true));

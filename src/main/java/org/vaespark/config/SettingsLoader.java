@@ -1,5 +1,11 @@
 package org.vaespark.config;
 
+import com.typesafe.config.ConfigOrigin;
+import java.time.Duration;
+import java.util.Locale;
+
+import org.vaespark.error.SettingsException;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
@@ -112,7 +118,7 @@ public final class SettingsLoader {
   private static void rejectCredentialsFromFiles(Config config) {
     for (Map.Entry<String, ConfigValue> e : config.getConfig("vae.spark.conf").entrySet()) {
       String key = e.getKey().replace("\"", "");
-      com.typesafe.config.ConfigOrigin origin = e.getValue().origin();
+      ConfigOrigin origin = e.getValue().origin();
       String file = origin.filename() != null ? origin.filename() : origin.url() != null ? origin.url().toString() : null;
       if (Settings.SECRET_KEY.matcher(key).matches() && file != null) {
         throw new SettingsException(
@@ -125,60 +131,73 @@ public final class SettingsLoader {
   }
 
   private static Settings build(Config c) {
-    Settings.SparkSettings spark =
-        new Settings.SparkSettings(
-            c.getString("vae.spark.master").trim(),
-            nonBlank(c, "vae.spark.app-name"),
-            sparkConf(c.getConfig("vae.spark.conf")));
-    Settings.Paths paths =
-        new Settings.Paths(
-            nonBlank(c, "vae.paths.input"),
-            nonBlank(c, "vae.paths.output"),
-            nonBlank(c, "vae.paths.dataset"),
-            nonBlank(c, "vae.paths.model"),
-            nonBlank(c, "vae.paths.generated"),
-            nonBlank(c, "vae.paths.checkpoints"),
-            nonBlank(c, "vae.paths.evaluation"));
-    Settings.PrepareSettings prepare =
-        new Settings.PrepareSettings(intIn(c, "vae.prepare.shards", 1, 10_000));
-    Settings.ModelSettings model =
-        new Settings.ModelSettings(
-            layerSizes(c, "vae.model.encoder-layer-sizes"),
-            layerSizes(c, "vae.model.decoder-layer-sizes"),
-            intIn(c, "vae.model.latent-size", 1, 4096),
-            activation(c, "vae.model.activation"));
-    Settings.TrainingSettings training =
-        new Settings.TrainingSettings(
-            intIn(c, "vae.training.epochs", 1, 100_000),
-            intIn(c, "vae.training.batch-size-per-worker", 1, 1_000_000),
-            intIn(c, "vae.training.averaging-frequency", 1, 1_000_000),
-            intIn(c, "vae.training.workers", 0, 100_000),
-            doubleIn(c, "vae.training.learning-rate", 0.0, 10.0),
-            c.getLong("vae.training.seed"),
-            oneOf(c, "vae.training.step", Set.of(Settings.TrainingSettings.FUSED, Settings.TrainingSettings.DL4J)),
-            intIn(c, "vae.training.native-threads", 0, 1024),
-            fraction(c, "vae.training.outer-momentum"),
-            intIn(c, "vae.training.eval-batch-size", 1, 1_000_000),
-            new Settings.CheckpointSettings(
-                intIn(c, "vae.training.checkpoint.interval", 0, 100_000),
-                intIn(c, "vae.training.checkpoint.keep", 1, 1000),
-                c.getBoolean("vae.training.checkpoint.resume")));
-    Settings.GenerateSettings generate =
-        new Settings.GenerateSettings(
-            intIn(c, "vae.generate.samples", 1, 100_000),
-            intIn(c, "vae.generate.reconstructions", 1, 10_000),
-            c.getLong("vae.generate.seed"));
-    Settings.RetrainSettings retrain =
-        new Settings.RetrainSettings(
-            nonNegative(c, "vae.retrain.tolerance-nats"), positiveDuration(c, "vae.retrain.lock-expiry"));
-    Settings.EvaluateSettings evaluate =
-        new Settings.EvaluateSettings(
-            positiveSamples(c, "vae.evaluate.importance-samples"),
-            positiveSamples(c, "vae.evaluate.embedding-test-samples"),
-            positiveSamples(c, "vae.evaluate.embedding-train-samples"),
-            intIn(c, "vae.evaluate.batch-size", 1, 100_000),
-            c.getLong("vae.evaluate.seed"));
-    return new Settings(spark, paths, prepare, model, training, generate, retrain, evaluate, c);
+    return new Settings(spark(c), paths(c), new Settings.PrepareSettings(intIn(c, "vae.prepare.shards", 1, 10_000)),
+        model(c), training(c), generate(c), retrain(c), evaluate(c), c);
+  }
+
+  private static Settings.SparkSettings spark(Config c) {
+    return new Settings.SparkSettings(
+        c.getString("vae.spark.master").trim(),
+        nonBlank(c, "vae.spark.app-name"),
+        sparkConf(c.getConfig("vae.spark.conf")));
+  }
+
+  private static Settings.Paths paths(Config c) {
+    return new Settings.Paths(
+        nonBlank(c, "vae.paths.input"),
+        nonBlank(c, "vae.paths.output"),
+        nonBlank(c, "vae.paths.dataset"),
+        nonBlank(c, "vae.paths.model"),
+        nonBlank(c, "vae.paths.generated"),
+        nonBlank(c, "vae.paths.checkpoints"),
+        nonBlank(c, "vae.paths.evaluation"));
+  }
+
+  private static Settings.ModelSettings model(Config c) {
+    return new Settings.ModelSettings(
+        layerSizes(c, "vae.model.encoder-layer-sizes"),
+        layerSizes(c, "vae.model.decoder-layer-sizes"),
+        intIn(c, "vae.model.latent-size", 1, 4096),
+        activation(c, "vae.model.activation"));
+  }
+
+  private static Settings.TrainingSettings training(Config c) {
+    return new Settings.TrainingSettings(
+        intIn(c, "vae.training.epochs", 1, 100_000),
+        intIn(c, "vae.training.batch-size-per-worker", 1, 1_000_000),
+        intIn(c, "vae.training.averaging-frequency", 1, 1_000_000),
+        intIn(c, "vae.training.workers", 0, 100_000),
+        doubleIn(c, "vae.training.learning-rate", 0.0, 10.0),
+        c.getLong("vae.training.seed"),
+        oneOf(c, "vae.training.step", Set.of(Settings.TrainingSettings.FUSED, Settings.TrainingSettings.DL4J)),
+        intIn(c, "vae.training.native-threads", 0, 1024),
+        fraction(c, "vae.training.outer-momentum"),
+        intIn(c, "vae.training.eval-batch-size", 1, 1_000_000),
+        new Settings.CheckpointSettings(
+            intIn(c, "vae.training.checkpoint.interval", 0, 100_000),
+            intIn(c, "vae.training.checkpoint.keep", 1, 1000),
+            c.getBoolean("vae.training.checkpoint.resume")));
+  }
+
+  private static Settings.GenerateSettings generate(Config c) {
+    return new Settings.GenerateSettings(
+        intIn(c, "vae.generate.samples", 1, 100_000),
+        intIn(c, "vae.generate.reconstructions", 1, 10_000),
+        c.getLong("vae.generate.seed"));
+  }
+
+  private static Settings.RetrainSettings retrain(Config c) {
+    return new Settings.RetrainSettings(
+        nonNegative(c, "vae.retrain.tolerance-nats"), positiveDuration(c, "vae.retrain.lock-expiry"));
+  }
+
+  private static Settings.EvaluateSettings evaluate(Config c) {
+    return new Settings.EvaluateSettings(
+        positiveSamples(c, "vae.evaluate.importance-samples"),
+        positiveSamples(c, "vae.evaluate.embedding-test-samples"),
+        positiveSamples(c, "vae.evaluate.embedding-train-samples"),
+        intIn(c, "vae.evaluate.batch-size", 1, 100_000),
+        c.getLong("vae.evaluate.seed"));
   }
 
   private static Map<String, String> sparkConf(Config conf) {
@@ -227,7 +246,7 @@ public final class SettingsLoader {
   }
 
   private static String oneOf(Config c, String path, Set<String> allowed) {
-    String value = c.getString(path).trim().toLowerCase(java.util.Locale.ROOT);
+    String value = c.getString(path).trim().toLowerCase(Locale.ROOT);
     if (!allowed.contains(value)) {
       throw new SettingsException(path + " = \"" + value + "\" is not supported: expected one of " + new TreeSet<>(allowed));
     }
@@ -250,8 +269,8 @@ public final class SettingsLoader {
     return value;
   }
 
-  private static java.time.Duration positiveDuration(Config c, String path) {
-    java.time.Duration value = c.getDuration(path);
+  private static Duration positiveDuration(Config c, String path) {
+    Duration value = c.getDuration(path);
     if (value.isNegative() || value.isZero()) {
       throw new SettingsException(path + " = " + value + " must be a positive duration, e.g. 10m");
     }
@@ -273,7 +292,7 @@ public final class SettingsLoader {
   }
 
   private static String activation(Config c, String path) {
-    String value = c.getString(path).trim().toLowerCase(java.util.Locale.ROOT);
+    String value = c.getString(path).trim().toLowerCase(Locale.ROOT);
     if (!ACTIVATIONS.contains(value)) {
       throw new SettingsException(
           path + " = \"" + value + "\" is not supported: expected one of " + new TreeSet<>(ACTIVATIONS));

@@ -1,28 +1,28 @@
 package org.vaespark.evaluate;
 
-import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
-import org.vaespark.io.InputFileException;
+import org.vaespark.error.InputFileException;
 import org.vaespark.io.Json;
-import org.vaespark.io.MnistDataset;
+import org.vaespark.dataset.MnistDataset;
 import org.vaespark.io.Storage;
-import org.vaespark.model.Devices;
+import org.vaespark.job.JobContext;
+import org.vaespark.dataset.Minibatches;
+import org.vaespark.runtime.Devices;
 import org.vaespark.model.Evaluation;
 import org.vaespark.model.LogLikelihood;
 import org.vaespark.model.ModelMetadata;
 import org.vaespark.model.ModelStore;
 import org.vaespark.model.VaeWeights;
-import org.vaespark.train.ElboEvaluator;
 
 /**
  * The evaluation job: reads a published model and dataset and measures, on the executors, the held-out negative
@@ -36,16 +36,16 @@ public final class EvaluateJob {
   public static final String MARKDOWN = "evaluation.md";
   private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
 
-  private final SparkSession spark;
+  private final JobContext context;
   private final Settings settings;
   private final Storage storage;
   private final ModelStore models;
 
-  public EvaluateJob(SparkSession spark, Settings settings) {
-    this.spark = spark;
-    this.settings = settings;
-    this.storage = new Storage(spark.sparkContext().hadoopConfiguration());
-    this.models = new ModelStore(storage);
+  public EvaluateJob(JobContext context) {
+    this.context = context;
+    this.settings = context.settings();
+    this.storage = context.storage();
+    this.models = context.models();
   }
 
   public record Result(String folder, Evaluation evaluation) {}
@@ -64,18 +64,17 @@ public final class EvaluateJob {
           + "evaluate a model trained on this dataset");
     }
     int k = settings.evaluate().importanceSamples();
-    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    JavaSparkContext sc = context.sparkContext();
     sc.setJobGroup("evaluate", "evaluate: held-out ELBO and importance-sampled log p(x), k = " + k, false);
-    JavaRDD<INDArray> test = ElboEvaluator.batches(spark, settings.paths().dataset(), MnistDataset.TEST,
+    JavaRDD<INDArray> test = Minibatches.cached(context.spark(), settings.paths().dataset(), MnistDataset.TEST,
         settings.evaluate().batchSize());
     Broadcast<VaeWeights> broadcast = sc.broadcast(weights);
     try {
       VaeWeights.ElboSums elbo = ElboEvaluator.evaluate(test, broadcast, ElboEvaluator.heldOutSeed(settings.training().seed()));
       double[] logPx = logPxSum(test, broadcast, k, settings.evaluate().seed());
-      double n = elbo.examples();
-      Evaluation evaluation = new Evaluation(metadata.modelVersion(), elbo.examples(),
-          (elbo.reconstruction() + elbo.kl()) / n, elbo.reconstruction() / n, elbo.kl() / n, logPx[0] / logPx[1], k,
-          (System.nanoTime() - t0) / 1e9, Instant.now().toString());
+      Evaluation evaluation = new Evaluation(metadata.modelVersion(), elbo.examples(), elbo.negElboPerExample(),
+          elbo.reconstructionPerExample(), elbo.klPerExample(), logPx[0] / logPx[1], k, (System.nanoTime() - t0) / 1e9,
+          context.now().toString());
       publish(target, evaluation, overwrite);
       models.recordEvaluation(modelFolder, evaluation);
       LOG.info("Model {}: held-out -ELBO {} nats, log p(x) {} nats (importance-sampled, k = {}), {} s",
@@ -99,7 +98,7 @@ public final class EvaluateJob {
           long batch = 0;
           while (it.hasNext()) {
             INDArray x = it.next();
-            for (double v : LogLikelihood.estimate(w, x, k, seed + 1_000_003L * partition + batch++).logPx()) {
+            for (double v : LogLikelihood.estimate(w, x, k, ElboEvaluator.noiseSeed(seed, partition, batch++)).logPx()) {
               sum += v;
               n++;
             }
@@ -116,18 +115,13 @@ public final class EvaluateJob {
   }
 
   private void publish(Path target, Evaluation evaluation, boolean overwrite) {
-    Path staging = storage.newStaging(target);
-    try {
+    storage.publish(target, overwrite, staging -> {
       storage.writeString(new Path(staging, JSON), Json.pretty(evaluation));
       storage.writeString(new Path(staging, MARKDOWN), evaluation.markdown());
-      storage.publish(staging, target, overwrite);
-    } catch (RuntimeException e) {
-      storage.discard(staging);
-      throw e;
-    }
+    });
   }
 
   private static String f(double value) {
-    return String.format(java.util.Locale.ROOT, "%.2f", value);
+    return String.format(Locale.ROOT, "%.2f", value);
   }
 }

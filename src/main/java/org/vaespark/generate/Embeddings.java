@@ -1,5 +1,10 @@
 package org.vaespark.generate;
 
+import java.io.Serializable;
+import org.vaespark.runtime.Devices;
+
+import org.vaespark.dataset.Minibatches;
+
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -13,7 +18,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.vaespark.io.MnistDataset;
+import org.vaespark.dataset.MnistDataset;
 import org.vaespark.model.LogLikelihood;
 import org.vaespark.model.VaeWeights;
 
@@ -36,7 +41,7 @@ final class Embeddings {
   private Embeddings() {}
 
   /** Importance samples per example of each split, and the seed of their noise. */
-  record Samples(int test, int train, long seed) implements java.io.Serializable {
+  record Samples(int test, int train, long seed) implements Serializable {
     int of(String split) {
       return MnistDataset.TRAIN.equals(split) ? train : test;
     }
@@ -62,7 +67,7 @@ final class Embeddings {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-      org.vaespark.model.Devices.bindTaskToAssignedGpu();
+      Devices.bindTaskToAssignedGpu();
       VaeWeights w = weights.value();
       List<Row> out = new ArrayList<>();
       List<Row> batch = new ArrayList<>(BATCH);
@@ -86,7 +91,7 @@ final class Embeddings {
       for (Row row : batch) {
         pixels.add((byte[]) row.get(3));
       }
-      INDArray x = MnistDataset.features(pixels);
+      INDArray x = Minibatches.features(pixels);
       VaeWeights.Encoded encoded = w.encode(x);
       float[][] means = encoded.mean().toFloatMatrix();
       float[][] logVars = encoded.logVar().toFloatMatrix();
@@ -101,11 +106,20 @@ final class Embeddings {
                 row.getInt(1),
                 row.getString(2),
                 modelVersion,
-                MnistDataset.boxed(means[i]),
-                MnistDataset.boxed(logVars[i]),
+                Embeddings.boxed(means[i]),
+                Embeddings.boxed(logVars[i]),
                 scores.logPx()[i],
                 scores.reconstructionLogProb()[i]));
       }
     }
+  }
+
+  /** A float vector as the boxed array Spark's {@code array<float>} columns take. */
+  public static Float[] boxed(float[] values) {
+    Float[] out = new Float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = values[i];
+    }
+    return out;
   }
 }

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -16,17 +17,20 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dimensionalityreduction.PCA;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
-import org.vaespark.io.IdxReader;
-import org.vaespark.io.InputFileException;
+import org.vaespark.error.InputFileException;
 import org.vaespark.io.Json;
-import org.vaespark.io.MnistDataset;
+import org.vaespark.dataset.MnistDataset;
 import org.vaespark.io.Storage;
+import org.vaespark.job.JobContext;
+import org.vaespark.dataset.Images;
+import org.vaespark.dataset.Minibatches;
 import org.vaespark.model.EpochMetrics;
 import org.vaespark.model.ModelMetadata;
 import org.vaespark.model.ModelStore;
@@ -65,11 +69,11 @@ public final class GenerateJob {
   private final Storage storage;
   private final ModelStore models;
 
-  public GenerateJob(SparkSession spark, Settings settings) {
-    this.spark = spark;
-    this.settings = settings;
-    this.storage = new Storage(spark.sparkContext().hadoopConfiguration());
-    this.models = new ModelStore(storage);
+  public GenerateJob(JobContext context) {
+    this.spark = context.spark();
+    this.settings = context.settings();
+    this.storage = context.storage();
+    this.models = context.models();
   }
 
   /**
@@ -93,37 +97,33 @@ public final class GenerateJob {
     Dataset<Row> test = MnistDataset.read(spark, settings.paths().dataset(), MnistDataset.TEST);
     String version = metadata.modelVersion();
 
-    Path staging = storage.newStaging(target);
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<VaeWeights> broadcast = sc.broadcast(weights);
+    double[] embeddingSeconds = new double[1];
     try {
       sc.setJobGroup("generate", "generate: samples, reconstructions, embeddings, plots", false);
-      writeSamples(weights, version, staging);
-      writeReconstructions(weights, test, staging);
-      long e0 = System.nanoTime();
-      writeEmbeddings(train.unionByName(test), broadcast, version, staging);
-      double embeddingSeconds = (System.nanoTime() - e0) / 1e9;
-      storage.writeBytes(new Path(staging, LOSS_PNG), Plots.lossCurves(history, version));
-      writeScatter(new Path(staging, EMBEDDINGS), weights.latentSize(), version, staging);
-      writeViews(weights, test, new Path(staging, EMBEDDINGS), staging);
-      storage.publish(staging, target, overwrite);
-      LOG.info("Generated outputs of model {} published at {}", version, target);
-      return new Result(target.toString(), version, manifest.trainExamples() + manifest.testExamples(),
-          (System.nanoTime() - t0) / 1e9, embeddingSeconds);
-    } catch (RuntimeException e) {
-      storage.discard(staging);
-      throw e;
+      storage.publish(target, overwrite, staging -> {
+        writeSamples(weights, version, staging);
+        writeReconstructions(weights, test, staging);
+        embeddingSeconds[0] = writeEmbeddings(train.unionByName(test), broadcast, version, staging);
+        storage.writeBytes(new Path(staging, LOSS_PNG), Plots.lossCurves(history, version));
+        writeScatter(new Path(staging, EMBEDDINGS), weights.latentSize(), version, staging);
+        writeViews(weights, test, new Path(staging, EMBEDDINGS), staging);
+      });
     } finally {
       broadcast.destroy();
       sc.clearJobGroup();
     }
+    LOG.info("Generated outputs of model {} published at {}", version, target);
+    return new Result(target.toString(), version, manifest.trainExamples() + manifest.testExamples(),
+        (System.nanoTime() - t0) / 1e9, embeddingSeconds[0]);
   }
 
   private void checkCompatible(VaeWeights weights, Path modelFolder) {
-    if (weights.inputSize() != IdxReader.PIXELS) {
+    if (weights.inputSize() != Images.PIXELS) {
       throw new InputFileException(
           modelFolder + ": model input size is " + weights.inputSize() + ", but the data has "
-              + IdxReader.PIXELS + " pixels per example");
+              + Images.PIXELS + " pixels per example");
     }
     int configured = settings.model().latentSize();
     if (weights.latentSize() != configured) {
@@ -136,11 +136,11 @@ public final class GenerateJob {
   private void writeSamples(VaeWeights weights, String version, Path staging) {
     int n = settings.generate().samples();
     INDArray z = Nd4j.randn(settings.generate().seed(), new long[] {n, weights.latentSize()})
-        .castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+        .castTo(DataType.FLOAT);
     INDArray digits = weights.decode(z);
     List<Row> rows = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      rows.add(RowFactory.create(i, version, MnistDataset.boxed(z.getRow(i).toFloatVector()), toBytes(digits.getRow(i))));
+      rows.add(RowFactory.create(i, version, Embeddings.boxed(z.getRow(i).toFloatVector()), Images.toBytes(digits.getRow(i).toFloatVector())));
     }
     spark.createDataFrame(rows, SAMPLE_SCHEMA).coalesce(1).write().mode(SaveMode.ErrorIfExists)
         .parquet(new Path(staging, SAMPLES).toString());
@@ -154,10 +154,10 @@ public final class GenerateJob {
     for (Row row : rows) {
       pixels.add((byte[]) row.get(0));
     }
-    INDArray x = MnistDataset.features(pixels);
+    INDArray x = Minibatches.features(pixels);
     INDArray reconstructed = weights.decode(weights.encode(x).mean());
     // Pairs side by side: original in even columns, its reconstruction to its right.
-    INDArray pairs = Nd4j.create(x.dataType(), 2L * n, IdxReader.PIXELS);
+    INDArray pairs = Nd4j.create(x.dataType(), 2L * n, Images.PIXELS);
     for (int i = 0; i < n; i++) {
       pairs.putRow(2L * i, x.getRow(i));
       pairs.putRow(2L * i + 1, reconstructed.getRow(i));
@@ -165,8 +165,10 @@ public final class GenerateJob {
     storage.writeBytes(new Path(staging, RECONSTRUCTIONS_PNG), ImageGrid.png(pairs, 8, 2));
   }
 
-  private void writeEmbeddings(
+  /** Computes and writes the embeddings table; returns the seconds it took. */
+  private double writeEmbeddings(
       Dataset<Row> examples, Broadcast<VaeWeights> weights, String version, Path staging) {
+    long t0 = System.nanoTime();
     Settings.EvaluateSettings evaluate = settings.evaluate();
     Embeddings.Samples samples = new Embeddings.Samples(
         evaluate.embeddingTestSamples(), evaluate.embeddingTrainSamples(), evaluate.seed());
@@ -175,12 +177,13 @@ public final class GenerateJob {
         .option("parquet.enable.dictionary#z_mean.list.element", "false")
         .option("parquet.enable.dictionary#z_log_var.list.element", "false")
         .parquet(new Path(staging, EMBEDDINGS).toString());
-    storage.writeString(new Path(new Path(staging, EMBEDDINGS), EMBEDDING_COLUMNS), Json.pretty(java.util.Map.of(
-        "log_px", java.util.Map.of(
+    storage.writeString(new Path(new Path(staging, EMBEDDINGS), EMBEDDING_COLUMNS), Json.pretty(Map.of(
+        "log_px", Map.of(
             "meaning", "importance-sampled log p(x) in nats (Burda et al., 2016)",
-            "importance_samples", java.util.Map.of(MnistDataset.TEST, samples.test(), MnistDataset.TRAIN, samples.train())),
-        "reconstruction_log_prob", java.util.Map.of(
+            "importance_samples", Map.of(MnistDataset.TEST, samples.test(), MnistDataset.TRAIN, samples.train())),
+        "reconstruction_log_prob", Map.of(
             "meaning", "log of the mean over the same samples z ~ q(z|x) of p(x|z), in nats"))));
+    return (System.nanoTime() - t0) / 1e9;
   }
 
   /** The latent manifold, interpolations and anomalies, from the test embeddings just written. */
@@ -196,8 +199,8 @@ public final class GenerateJob {
       for (int j = 0; j < zMean.length; j++) {
         zMean[j] = z.get(j);
       }
-      float[] pixels = new float[IdxReader.PIXELS];
-      MnistDataset.toUnitFloats((byte[]) row.get(4), pixels, 0);
+      float[] pixels = new float[Images.PIXELS];
+      Images.toUnitFloats((byte[]) row.get(4), pixels, 0);
       examples.add(new LatentViews.Example(row.getLong(0), row.getInt(1), pixels, zMean, row.getDouble(3)));
     }
     storage.writeBytes(new Path(staging, MANIFOLD_PNG), LatentViews.manifold(weights, examples));
@@ -219,10 +222,10 @@ public final class GenerateJob {
         flat[i * latentSize + j] = z.get(j);
       }
     }
-    INDArray points = Nd4j.create(flat, new long[] {n, latentSize}, org.nd4j.linalg.api.buffer.DataType.FLOAT);
+    INDArray points = Nd4j.create(flat, new long[] {n, latentSize}, DataType.FLOAT);
     String axis = "z";
     if (latentSize > 2) {
-      INDArray centred = points.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+      INDArray centred = points.castTo(DataType.DOUBLE);
       centred.subiRowVector(centred.mean(0));
       INDArray factors = PCA.pca_factor(centred.dup(), 2, false);
       points = centred.mmul(factors);
@@ -239,14 +242,5 @@ public final class GenerateJob {
 
   private static int columns(int n) {
     return (int) Math.ceil(Math.sqrt(n));
-  }
-
-  private static byte[] toBytes(INDArray intensities) {
-    float[] values = intensities.toFloatVector();
-    byte[] out = new byte[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = (byte) Math.round(Math.max(0f, Math.min(1f, values[i])) * 255f);
-    }
-    return out;
   }
 }

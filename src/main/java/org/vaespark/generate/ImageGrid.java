@@ -1,5 +1,7 @@
 package org.vaespark.generate;
 
+import org.nd4j.linalg.api.buffer.DataType;
+
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,7 +23,7 @@ final class ImageGrid {
     BufferedImage image =
         new BufferedImage(columns * cell + GAP, rows * cell + GAP, BufferedImage.TYPE_BYTE_GRAY);
     fill(image, 128);
-    float[] pixels = digits.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data().asFloat();
+    float[] pixels = digits.castTo(DataType.FLOAT).data().asFloat();
     for (int i = 0; i < n; i++) {
       int x0 = GAP + (i % columns) * cell;
       int y0 = GAP + (i / columns) * cell;

@@ -5,31 +5,45 @@ import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.spark.package$;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Versions this tool was built with and runs on, and its git commit, for model metadata. */
-public final class BuildInfo {
-  private static final Properties BUILD = load("/vae-build.properties");
-  private static final Properties GIT = load("/git.properties");
+/**
+ * The build that runs and what it runs on, for model metadata: the tool's version, the git commit it was built
+ * from ({@code git.properties}, written by the build) and the library versions.
+ *
+ * @param sparkVersion the Spark version this JVM runs (from the cluster's jars under spark-submit), which may
+ *     differ from the one the tool was built against
+ */
+public record BuildInfo(String toolVersion, String gitCommit, String sparkVersion, String dl4jVersion,
+    String dl4jSparkVersion) {
+  /** What a build outside a git checkout records as its commit. */
+  public static final String UNKNOWN = "unknown";
 
-  private BuildInfo() {}
-
-  public static String gitCommit() {
-    String commit = GIT.getProperty("git.commit.id.full", "unknown");
-    return "true".equals(GIT.getProperty("git.dirty")) ? commit + "-dirty" : commit;
+  /** The build on the classpath, and the Spark this JVM runs. */
+  public static BuildInfo fromClasspath() {
+    Properties build = load("/vae-build.properties");
+    Properties git = load("/git.properties");
+    String commit = git.getProperty("git.commit.id.full", UNKNOWN);
+    if ("true".equals(git.getProperty("git.dirty"))) {
+      commit += "-dirty";
+    }
+    return new BuildInfo(
+        build.getProperty("version", UNKNOWN),
+        commit,
+        package$.MODULE$.SPARK_VERSION(),
+        build.getProperty("dl4j.version", UNKNOWN),
+        build.getProperty("dl4j.spark.version", UNKNOWN));
   }
 
-  public static String toolVersion() {
-    return BUILD.getProperty("version", "unknown");
-  }
-
-  public static Map<String, String> versions(String sparkRuntimeVersion) {
+  /** Library and runtime versions, as {@code metadata.json} records them. */
+  public Map<String, String> versions() {
     Map<String, String> versions = new LinkedHashMap<>();
-    versions.put("spark-vae-mnist", toolVersion());
-    versions.put("spark", sparkRuntimeVersion);
+    versions.put("spark-vae-mnist", toolVersion);
+    versions.put("spark", sparkVersion);
     versions.put("scala", scala.util.Properties.versionNumberString());
-    versions.put("deeplearning4j", BUILD.getProperty("dl4j.version", "unknown"));
-    versions.put("dl4j-spark", BUILD.getProperty("dl4j.spark.version", "unknown"));
+    versions.put("deeplearning4j", dl4jVersion);
+    versions.put("dl4j-spark", dl4jSparkVersion);
     versions.put("nd4j-backend", Nd4j.getBackend().getClass().getSimpleName());
     versions.put("java", System.getProperty("java.version"));
     return versions;

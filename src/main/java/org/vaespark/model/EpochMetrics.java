@@ -1,5 +1,7 @@
 package org.vaespark.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
@@ -17,7 +19,7 @@ public record EpochMetrics(
     @JsonProperty("epoch_seconds") double epochSeconds,
     @JsonProperty("examples_per_second") double examplesPerSecond) {
 
-  @com.fasterxml.jackson.annotation.JsonIgnore
+  @JsonIgnore
   public boolean isFinite() {
     return Double.isFinite(trainNegElbo) && Double.isFinite(testNegElbo);
   }

@@ -1,5 +1,7 @@
 package org.vaespark.model;
 
+import java.util.Locale;
+
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
@@ -21,7 +23,7 @@ public record Evaluation(
 
   /** A short Markdown page for people. */
   public String markdown() {
-    return String.format(java.util.Locale.ROOT, """
+    return String.format(Locale.ROOT, """
         # Evaluation of model %s
 
         Held-out split, %d examples, evaluated %s in %.1f s.

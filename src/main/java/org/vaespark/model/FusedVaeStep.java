@@ -1,5 +1,7 @@
 package org.vaespark.model;
 
+import java.util.HashMap;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +39,7 @@ public final class FusedVaeStep implements TrainingStep {
   private final INDArray[] output;
   private final AdamUpdater adam;
   private final long latentSize;
-  private final Map<Long, Buffers> buffers = new java.util.HashMap<>();
+  private final Map<Long, Buffers> buffers = new HashMap<>();
 
   /**
    * A step over {@code params} and {@code updaterState}, which it updates in place.

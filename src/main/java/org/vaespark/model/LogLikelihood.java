@@ -1,5 +1,7 @@
 package org.vaespark.model;
 
+import java.util.Arrays;
+
 import java.io.Serializable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -103,7 +105,7 @@ public final class LogLikelihood {
     LogSumExp(int n) {
       max = new double[n];
       scaledSum = new double[n];
-      java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
+      Arrays.fill(max, Double.NEGATIVE_INFINITY);
     }
 
     void add(int i, double value) {

@@ -9,7 +9,7 @@ import java.util.List;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
-import org.vaespark.io.InputFileException;
+import org.vaespark.error.InputFileException;
 import org.vaespark.io.Json;
 import org.vaespark.io.Storage;
 
@@ -85,7 +85,7 @@ public final class ModelStore {
   /** Records an evaluation in the model's metadata.json, replacing the file in one atomic rename. */
   public void recordEvaluation(Path folder, Evaluation evaluation) {
     ModelMetadata metadata = loadMetadata(folder).withEvaluation(evaluation);
-    storage.replaceAtomically(new Path(folder, METADATA_FILE), Json.pretty(metadata));
+    storage.replace(new Path(folder, METADATA_FILE), Json.pretty(metadata));
   }
 
   public ModelMetadata loadMetadata(Path folder) {

@@ -1,5 +1,7 @@
 package org.vaespark.model;
 
+import java.util.List;
+
 import java.util.Locale;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -69,7 +71,7 @@ public final class VaeNetworks {
     return Activation.valueOf(name.toUpperCase(Locale.ROOT));
   }
 
-  private static int[] toArray(java.util.List<Integer> sizes) {
+  private static int[] toArray(List<Integer> sizes) {
     return sizes.stream().mapToInt(Integer::intValue).toArray();
   }
 }

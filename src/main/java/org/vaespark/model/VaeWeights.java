@@ -87,6 +87,19 @@ public final class VaeWeights implements Serializable {
       return examples;
     }
 
+    /** The negative ELBO per example: mean reconstruction plus mean KL, in nats. */
+    public double negElboPerExample() {
+      return (reconstruction + kl) / examples;
+    }
+
+    public double reconstructionPerExample() {
+      return reconstruction / examples;
+    }
+
+    public double klPerExample() {
+      return kl / examples;
+    }
+
     public ElboSums plus(ElboSums other) {
       return new ElboSums(reconstruction + other.reconstruction, kl + other.kl, examples + other.examples);
     }

@@ -1,7 +1,7 @@
 package org.vaespark.prepare;
 
 import org.apache.hadoop.fs.Path;
-import org.vaespark.io.InputFileException;
+import org.vaespark.error.InputFileException;
 import org.vaespark.io.Storage;
 
 /** The four canonical MNIST files in one folder, each either plain or gzipped ({@code .gz}). */

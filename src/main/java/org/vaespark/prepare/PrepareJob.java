@@ -1,7 +1,6 @@
 package org.vaespark.prepare;
 
-import static org.apache.spark.sql.functions.col;
-
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -15,11 +14,13 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
-import org.vaespark.io.IdxReader;
-import org.vaespark.io.InputFileException;
+import org.vaespark.error.InputFileException;
 import org.vaespark.io.Json;
-import org.vaespark.io.MnistDataset;
+import org.vaespark.dataset.MnistDataset;
+import org.vaespark.io.Sha256;
 import org.vaespark.io.Storage;
+import org.vaespark.job.JobContext;
+import org.vaespark.dataset.Images;
 
 /**
  * The data-prep job: reads the four canonical MNIST IDX files, checks them, and publishes the train and test
@@ -32,10 +33,10 @@ public final class PrepareJob {
   private final Settings settings;
   private final Storage storage;
 
-  public PrepareJob(SparkSession spark, Settings settings) {
-    this.spark = spark;
-    this.settings = settings;
-    this.storage = new Storage(spark.sparkContext().hadoopConfiguration());
+  public PrepareJob(JobContext context) {
+    this.spark = context.spark();
+    this.settings = context.settings();
+    this.storage = context.storage();
   }
 
   /**
@@ -66,7 +67,7 @@ public final class PrepareJob {
     long t0 = System.nanoTime();
     Path target = new Path(settings.paths().dataset());
     Input input = readInput();
-    if (storage.exists(new Path(target, Storage.SUCCESS))) {
+    if (storage.isPublished(target)) {
       MnistDataset.Manifest published = MnistDataset.readManifest(storage, settings.paths().dataset());
       if (published.fingerprint().equals(input.manifest().fingerprint())) {
         LOG.info("Dataset at {} is up to date (input fingerprint {}): not rewritten", target, published.fingerprint());
@@ -84,7 +85,7 @@ public final class PrepareJob {
   private Input readInput() {
     IdxFiles files = IdxFiles.locate(storage, settings.paths().input());
     LOG.info("Reading MNIST IDX files from {}", settings.paths().input());
-    IdxReader reader = new IdxReader(storage.hadoopConf());
+    IdxReader reader = new IdxReader(storage);
     Split train = readSplit(reader, files.trainImages(), files.trainLabels(), MnistDataset.TRAIN, 0);
     Split test = readSplit(reader, files.testImages(), files.testLabels(), MnistDataset.TEST, train.count());
     MnistDataset.Manifest manifest =
@@ -93,29 +94,26 @@ public final class PrepareJob {
             fingerprint(train, test),
             train.count(),
             test.count(),
-            IdxReader.ROWS,
-            IdxReader.COLS);
+            Images.ROWS,
+            Images.COLS);
     return new Input(train, test, manifest);
   }
 
   private void write(Path target, Input input, boolean overwrite) {
-    Path staging = storage.newStaging(target);
+    spark.sparkContext().setJobGroup("prepare", "prepare: write MNIST Parquet shards", false);
     try {
-      spark.sparkContext().setJobGroup("prepare", "prepare: write MNIST Parquet shards", false);
-      write(input.train(), new Path(staging, MnistDataset.TRAIN));
-      write(input.test(), new Path(staging, MnistDataset.TEST));
-      storage.writeString(new Path(staging, MnistDataset.MANIFEST), Json.pretty(input.manifest()));
-      storage.publish(staging, target, overwrite);
-    } catch (RuntimeException e) {
-      storage.discard(staging);
-      throw e;
+      storage.publish(target, overwrite, staging -> {
+        write(input.train(), new Path(staging, MnistDataset.TRAIN));
+        write(input.test(), new Path(staging, MnistDataset.TEST));
+        storage.writeString(new Path(staging, MnistDataset.MANIFEST), Json.pretty(input.manifest()));
+      });
     } finally {
       spark.sparkContext().clearJobGroup();
     }
     LOG.info("Prepared {} train and {} test examples at {}", input.train().count(), input.test().count(), target);
   }
 
-  private record Split(String name, long firstId, IdxReader.Images images, IdxReader.Labels labels) {
+  private record Split(String name, long firstId, IdxReader.ImageFile images, IdxReader.LabelFile labels) {
     int count() {
       return images.count();
     }
@@ -123,8 +121,8 @@ public final class PrepareJob {
 
   private static Split readSplit(
       IdxReader reader, Path imagesPath, Path labelsPath, String name, long firstId) {
-    IdxReader.Images images = reader.readImages(imagesPath);
-    IdxReader.Labels labels = reader.readLabels(labelsPath);
+    IdxReader.ImageFile images = reader.readImages(imagesPath);
+    IdxReader.LabelFile labels = reader.readLabels(labelsPath);
     IdxReader.checkSameCount(images, labels);
     if (images.count() == 0) {
       throw new InputFileException(imagesPath + " and " + labelsPath + " declare 0 examples: the " + name
@@ -137,8 +135,8 @@ public final class PrepareJob {
     List<Row> rows = new ArrayList<>(split.count());
     byte[] pixels = split.images().pixels();
     for (int i = 0; i < split.count(); i++) {
-      byte[] image = new byte[IdxReader.PIXELS];
-      System.arraycopy(pixels, i * IdxReader.PIXELS, image, 0, IdxReader.PIXELS);
+      byte[] image = new byte[Images.PIXELS];
+      System.arraycopy(pixels, i * Images.PIXELS, image, 0, Images.PIXELS);
       rows.add(RowFactory.create(split.firstId() + i, (int) split.labels().labels()[i], split.name(), image));
     }
     int shards = Math.min(settings.prepare().shards(), Math.max(1, split.count()));
@@ -155,15 +153,11 @@ public final class PrepareJob {
 
   /** SHA-256 over the four files' decoded contents, so gzipped and plain copies agree. */
   private static String fingerprint(Split train, Split test) {
-    try {
-      java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
-      for (Split split : List.of(train, test)) {
-        digest.update(split.images().sha256());
-        digest.update(split.labels().sha256());
-      }
-      return "sha256:" + HexFormat.of().formatHex(digest.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+    MessageDigest digest = Sha256.newDigest();
+    for (Split split : List.of(train, test)) {
+      digest.update(split.images().sha256());
+      digest.update(split.labels().sha256());
     }
+    return "sha256:" + HexFormat.of().formatHex(digest.digest());
   }
 }

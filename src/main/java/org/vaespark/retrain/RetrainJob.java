@@ -1,19 +1,21 @@
 package org.vaespark.retrain;
 
-import java.time.Instant;
+import java.util.Locale;
 import java.util.Optional;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.SaveMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
 import org.vaespark.evaluate.EvaluateJob;
 import org.vaespark.generate.GenerateJob;
 import org.vaespark.io.Storage;
+import org.vaespark.io.StorageLock;
+import org.vaespark.job.JobContext;
 import org.vaespark.model.ModelMetadata;
 import org.vaespark.model.ModelStore;
 import org.vaespark.prepare.PrepareJob;
-import org.vaespark.train.ElboEvaluator;
+import org.vaespark.evaluate.ElboEvaluator;
 import org.vaespark.train.TrainJob;
 
 /**
@@ -26,32 +28,32 @@ import org.vaespark.train.TrainJob;
 public final class RetrainJob {
   private static final Logger LOG = LoggerFactory.getLogger(RetrainJob.class);
 
-  private final SparkSession spark;
+  private final JobContext context;
   private final Settings settings;
   private final Storage storage;
   private final VersionStore versions;
   private final ModelStore models;
 
-  public RetrainJob(SparkSession spark, Settings settings) {
-    this.spark = spark;
-    this.settings = settings;
-    this.storage = new Storage(spark.sparkContext().hadoopConfiguration());
-    this.versions = new VersionStore(storage, new Path(settings.paths().output()));
-    this.models = new ModelStore(storage);
+  public RetrainJob(JobContext context) {
+    this.context = context;
+    this.settings = context.settings();
+    this.storage = context.storage();
+    this.versions = new VersionStore(storage, new Path(settings.paths().output()), context.clock());
+    this.models = context.models();
   }
 
   public record Result(
       String version, VersionStore.Decision decision, boolean datasetRewritten, Optional<VersionStore.Pointer> current) {}
 
   public Result run() {
-    try (StorageLock lock = StorageLock.acquire(storage, versions.lockFile(), settings.retrain().lockExpiry())) {
+    try (StorageLock lock = StorageLock.acquire(storage, versions.lockFile(), settings.retrain().lockExpiry(), "vae.retrain.lock-expiry")) {
       LOG.info("Holding the retrain lock {}", lock.file());
       return retrain();
     }
   }
 
   private Result retrain() {
-    PrepareJob.Result data = new PrepareJob(spark, settings).refresh();
+    PrepareJob.Result data = new PrepareJob(context).refresh();
     Optional<String> unfinished = versions.unfinished();
     if (unfinished.isPresent() && data.written()) {
       LOG.warn("Version {} was left unfinished on the previous input; the input changed, so it is abandoned", unfinished.get());
@@ -60,22 +62,22 @@ public final class RetrainJob {
     String version = unfinished.orElseGet(versions::newVersion);
     unfinished.ifPresent(v -> LOG.info("Finishing version {}, left unfinished by an earlier run", v));
     Path dir = versions.versionDir(version);
-    Settings versioned = settings.withVersionPaths(
+    JobContext versioned = context.withSettings(settings.withVersionPaths(
         new Path(dir, "model").toString(), new Path(dir, "checkpoints").toString(), new Path(dir, "generated").toString(),
-        new Path(dir, "evaluation").toString());
+        new Path(dir, "evaluation").toString()));
 
-    Path model = new Path(versioned.paths().model());
-    if (!storage.exists(new Path(model, Storage.SUCCESS))) {
-      new TrainJob(spark, versioned).run(false, version);
+    Path model = new Path(versioned.settings().paths().model());
+    if (!storage.isPublished(model)) {
+      new TrainJob(versioned).run(false, version);
     }
     ModelMetadata candidate = models.loadMetadata(model);
     VersionStore.Decision decision = decide(version, candidate);
     versions.writeDecision(decision);
-    if (!storage.exists(new Path(versioned.paths().generated(), Storage.SUCCESS))) {
-      new GenerateJob(spark, versioned).run(false);
+    if (!storage.isPublished(new Path(versioned.settings().paths().generated()))) {
+      new GenerateJob(versioned).run(false);
     }
-    if (!storage.exists(new Path(versioned.paths().evaluation(), Storage.SUCCESS))) {
-      new EvaluateJob(spark, versioned).run(false);
+    if (!storage.isPublished(new Path(versioned.settings().paths().evaluation()))) {
+      new EvaluateJob(versioned).run(false);
     }
     if (decision.promoted()) {
       promote(version, versioned, candidate, data);
@@ -94,15 +96,15 @@ public final class RetrainJob {
   private VersionStore.Decision decide(String version, ModelMetadata candidate) {
     double score = candidate.finalMetrics().testNegElbo();
     double tolerance = settings.retrain().toleranceNats();
-    String now = Instant.now().toString();
+    String now = context.now().toString();
     Optional<VersionStore.Pointer> current = versions.current();
     if (current.isEmpty()) {
       return new VersionStore.Decision(version, true, score, null, null, tolerance, "first version", now);
     }
-    double currentScore = ElboEvaluator.heldOutNegElbo(spark, settings, models.loadNetwork(new Path(current.get().model())));
+    double currentScore = ElboEvaluator.heldOutNegElbo(context, models.loadNetwork(new Path(current.get().model())));
     double limit = currentScore + tolerance;
     boolean promoted = score <= limit;
-    String reason = String.format(java.util.Locale.ROOT,
+    String reason = String.format(Locale.ROOT,
         "held-out -ELBO %.3f vs current %s's %.3f on the same data: %s the limit %.3f (tolerance %.3f nats)",
         score, current.get().version(), currentScore, promoted ? "within" : "above", limit, tolerance);
     LOG.info("Version {}: {}", version, reason);
@@ -110,23 +112,17 @@ public final class RetrainJob {
   }
 
   /** Embeddings first, then the pointer: the pointer never names a version whose embeddings are not there. */
-  private void promote(String version, Settings versioned, ModelMetadata candidate, PrepareJob.Result data) {
+  private void promote(String version, JobContext versioned, ModelMetadata candidate, PrepareJob.Result data) {
     Path partition = versions.embeddingsPartition(version);
-    if (!storage.exists(new Path(partition, Storage.SUCCESS))) {
-      Path staging = storage.newStaging(partition);
-      try {
-        spark.read().parquet(new Path(versioned.paths().generated(), GenerateJob.EMBEDDINGS).toString())
-            .drop("model_version") // the partition folder carries it
-            .write().mode(org.apache.spark.sql.SaveMode.Overwrite).parquet(staging.toString());
-        storage.publish(staging, partition, true);
-      } catch (RuntimeException e) {
-        storage.discard(staging);
-        throw e;
-      }
+    if (!storage.isPublished(partition)) {
+      Path embeddings = new Path(versioned.settings().paths().generated(), GenerateJob.EMBEDDINGS);
+      storage.publish(partition, true, staging -> context.spark().read().parquet(embeddings.toString())
+          .drop("model_version") // the partition folder carries it
+          .write().mode(SaveMode.Overwrite).parquet(staging.toString()));
     }
     versions.point(new VersionStore.Pointer(
-        version, versioned.paths().model(), partition.toString(), candidate.finalMetrics().testNegElbo(),
-        candidate.data().fingerprint(), Instant.now().toString()));
+        version, versioned.settings().paths().model(), partition.toString(), candidate.finalMetrics().testNegElbo(),
+        candidate.data().fingerprint(), context.now().toString()));
     LOG.info("Promoted version {}: {} now points to it (dataset {}rewritten)", version,
         new Path(versions.root(), VersionStore.POINTER), data.written() ? "" : "not ");
   }

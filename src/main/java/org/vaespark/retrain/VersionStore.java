@@ -1,9 +1,7 @@
 package org.vaespark.retrain;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.time.Instant;
+import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
@@ -36,10 +34,12 @@ public final class VersionStore {
 
   private final Storage storage;
   private final Path root;
+  private final Clock clock;
 
-  public VersionStore(Storage storage, Path root) {
+  public VersionStore(Storage storage, Path root, Clock clock) {
     this.storage = storage;
     this.root = root;
+    this.clock = clock;
   }
 
   /** What {@code CURRENT} says: the promoted version, its model and the held-out loss it was promoted with. */
@@ -88,11 +88,11 @@ public final class VersionStore {
 
   /** Replaces {@code CURRENT} in one atomic rename: readers see the old pointer or the new one, never a mix. */
   public void point(Pointer pointer) {
-    storage.replaceAtomically(new Path(root, POINTER), Json.pretty(pointer));
+    storage.replace(new Path(root, POINTER), Json.pretty(pointer));
   }
 
   public void writeDecision(Decision decision) {
-    storage.replaceAtomically(new Path(versionDir(decision.version()), DECISION), Json.pretty(decision));
+    storage.replace(new Path(versionDir(decision.version()), DECISION), Json.pretty(decision));
   }
 
   public void markComplete(String version) {
@@ -106,12 +106,12 @@ public final class VersionStore {
   public Optional<String> unfinished() {
     return versions().stream()
         .reduce((first, second) -> second)
-        .filter(v -> !storage.exists(new Path(versionDir(v), Storage.SUCCESS)));
+        .filter(v -> !storage.isPublished(versionDir(v)));
   }
 
   /** A new version id: the UTC time, made unique among existing versions. */
   public String newVersion() {
-    String base = VERSION_TIME.format(Instant.now());
+    String base = VERSION_TIME.format(clock.instant());
     String version = base;
     for (int i = 2; storage.exists(versionDir(version)); i++) {
       version = base + "-" + i;
@@ -121,19 +121,11 @@ public final class VersionStore {
 
   /** Version folder names, oldest first. */
   public List<String> versions() {
-    Path dir = new Path(root, VERSIONS);
-    try {
-      if (!storage.exists(dir)) {
-        return List.of();
-      }
-      return Arrays.stream(storage.fs(dir).listStatus(dir))
-          .filter(FileStatus::isDirectory)
-          .map(s -> s.getPath().getName())
-          .filter(name -> name.startsWith("v"))
-          .sorted()
-          .toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list model versions in " + dir + ": " + e.getMessage(), e);
-    }
+    return Arrays.stream(storage.list(new Path(root, VERSIONS)))
+        .filter(FileStatus::isDirectory)
+        .map(s -> s.getPath().getName())
+        .filter(name -> name.startsWith("v"))
+        .sorted()
+        .toList();
   }
 }

@@ -1,5 +1,7 @@
 package org.vaespark.runtime;
 
+import java.util.Collections;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +23,7 @@ public record CpuFeatures(String model, Set<String> flags, String source) {
   public static final String CPUINFO_PROPERTY = "vae.cpuinfo";
 
   public CpuFeatures {
-    flags = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(flags));
+    flags = Collections.unmodifiableSortedSet(new TreeSet<>(flags));
   }
 
   /** The flags of this machine. */

@@ -1,5 +1,7 @@
 package org.vaespark.runtime;
 
+import org.vaespark.error.NativeBuildException;
+
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Predicate;

@@ -1,5 +1,7 @@
 package org.vaespark.train;
 
+import org.vaespark.error.TrainingDivergedException;
+
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -17,9 +19,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.vaespark.config.Settings;
-import org.vaespark.io.MnistDataset;
-import org.vaespark.io.PixelBlock;
-import org.vaespark.model.Devices;
+import org.vaespark.dataset.MnistDataset;
+import org.vaespark.dataset.PixelBlock;
+import org.vaespark.runtime.Devices;
 import org.vaespark.model.Dl4jLayerStep;
 import org.vaespark.model.FusedVaeStep;
 import org.vaespark.model.TrainingStep;

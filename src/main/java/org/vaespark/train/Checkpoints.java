@@ -1,20 +1,18 @@
 package org.vaespark.train;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.vaespark.io.InputFileException;
+import org.vaespark.error.InputFileException;
 import org.vaespark.io.Json;
 import org.vaespark.io.Storage;
 import org.vaespark.model.ModelStore;
@@ -52,15 +50,11 @@ public final class Checkpoints {
   /** Writes the checkpoint of a finished epoch, then deletes the complete ones beyond the newest {@code keep}. */
   public Path write(MultiLayerNetwork network, TrainingState state) {
     Path target = new Path(root, folderName(state.epoch()));
-    Path staging = storage.newStaging(target);
-    try {
-      models.writeModel(staging, ModelStore.serialize(network));
+    byte[] modelZip = ModelStore.serialize(network);
+    storage.publish(target, true, staging -> {
+      models.writeModel(staging, modelZip);
       storage.writeString(new Path(staging, STATE_FILE), Json.pretty(state));
-      storage.publish(staging, target, true);
-    } catch (RuntimeException e) {
-      storage.discard(staging);
-      throw e;
-    }
+    });
     prune();
     return target;
   }
@@ -86,23 +80,17 @@ public final class Checkpoints {
 
   /** Deletes every checkpoint: after the model is published, or when resuming is turned off. */
   public void clear() {
-    try {
-      FileSystem fs = storage.fs(root);
-      if (fs.exists(root)) {
-        fs.delete(root, true);
-        LOG.info("Deleted checkpoints at {}", root);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete checkpoints at " + root + ": " + e.getMessage(), e);
+    if (storage.delete(root)) {
+      LOG.info("Deleted checkpoints at {}", root);
     }
   }
 
   /** Complete checkpoint folders, oldest first. */
   List<Path> complete() {
-    return Arrays.stream(list())
+    return Arrays.stream(storage.list(root))
         .map(FileStatus::getPath)
         .filter(p -> EPOCH_FOLDER.matcher(p.getName()).matches())
-        .filter(p -> storage.exists(new Path(p, Storage.SUCCESS)))
+        .filter(storage::isPublished)
         .sorted(Comparator.comparingInt(Checkpoints::epochOf))
         .toList();
   }
@@ -110,35 +98,26 @@ public final class Checkpoints {
   private void prune() {
     List<Path> complete = complete();
     for (Path old : complete.subList(0, Math.max(0, complete.size() - keep))) {
-      storage.discard(old);
+      storage.deleteQuietly(old);
       LOG.debug("Deleted old checkpoint {}", old);
     }
   }
 
   /** Staging folders and epoch folders without {@code _SUCCESS} left by a run that died while writing. */
   private void removeUnfinished() {
-    for (FileStatus status : list()) {
+    for (FileStatus status : storage.list(root)) {
       Path p = status.getPath();
       boolean staging = p.getName().startsWith(".");
-      boolean incomplete = EPOCH_FOLDER.matcher(p.getName()).matches() && !storage.exists(new Path(p, Storage.SUCCESS));
+      boolean incomplete = EPOCH_FOLDER.matcher(p.getName()).matches() && !storage.isPublished(p);
       if (staging || incomplete) {
         LOG.warn("Removing unfinished checkpoint {} (left by a run that stopped while writing it)", p);
-        storage.discard(p);
+        storage.deleteQuietly(p);
       }
     }
   }
 
-  private FileStatus[] list() {
-    try {
-      FileSystem fs = storage.fs(root);
-      return fs.exists(root) ? fs.listStatus(root) : new FileStatus[0];
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list checkpoints at " + root + ": " + e.getMessage(), e);
-    }
-  }
-
   static String folderName(int epoch) {
-    return String.format(java.util.Locale.ROOT, "epoch-%05d", epoch);
+    return String.format(Locale.ROOT, "epoch-%05d", epoch);
   }
 
   private static int epochOf(Path folder) {

@@ -1,5 +1,7 @@
 package org.vaespark.bench;
 
+import java.util.Locale;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -16,7 +18,7 @@ class BenchReportTest {
   @TempDir Path dir;
 
   private static String metricsLine(int epoch, double seconds, double rate, double test) {
-    return String.format(java.util.Locale.ROOT, "{\"epoch\":%d,\"train_neg_elbo\":%.2f,\"train_reconstruction\":1,"
+    return String.format(Locale.ROOT, "{\"epoch\":%d,\"train_neg_elbo\":%.2f,\"train_reconstruction\":1,"
         + "\"train_kl\":1,\"test_neg_elbo\":%.2f,\"test_reconstruction\":1,\"test_kl\":1,\"epoch_seconds\":%.2f,"
         + "\"examples_per_second\":%.1f}%n", epoch, test + 1, test, seconds, rate);
   }

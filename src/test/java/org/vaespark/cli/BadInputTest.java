@@ -1,5 +1,19 @@
 package org.vaespark.cli;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.function.Function;
+import org.apache.spark.SparkException;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.variational.BernoulliReconstructionDistribution;
+import org.deeplearning4j.nn.conf.layers.variational.VariationalAutoencoder;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.linalg.activations.Activation;
+import org.vaespark.model.ModelStore;
+
+import org.vaespark.error.ExitCode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -26,7 +40,7 @@ import picocli.CommandLine;
 
 /**
  * Bad Parquet input, bad models and bad settings given to {@code train} and {@code generate} through the real
- * command line: each exits with {@link VaeCli#EXIT_BAD_INPUT}, names the thing and the problem, and leaves no
+ * command line: each exits with exit code 2 ({@link ExitCode#BAD_INPUT}), names the thing and the problem, and leaves no
  * output and no staging folder behind. (Bad IDX files: {@code IdxReaderTest} and {@code PrepareJobTest}.)
  */
 class BadInputTest extends SparkTestBase {
@@ -77,7 +91,7 @@ class BadInputTest extends SparkTestBase {
   }
 
   /** Replaces one split with {@code rewrite} of it, keeping the manifest and {@code _SUCCESS}. */
-  private static Path withSplit(String name, String split, java.util.function.Function<Dataset<Row>, Dataset<Row>> rewrite) {
+  private static Path withSplit(String name, String split, Function<Dataset<Row>, Dataset<Row>> rewrite) {
     return datasetCopy(name, dataset -> {
       Dataset<Row> rows = spark.read().parquet(good.resolve("dataset").resolve(split).toString());
       FileUtils.deleteQuietly(dataset.resolve(split).toFile());
@@ -87,7 +101,7 @@ class BadInputTest extends SparkTestBase {
   }
 
   private static void assertRefused(Outcome outcome, Path out, String... messageParts) {
-    assertThat(outcome.code()).as(outcome.err()).isEqualTo(VaeCli.EXIT_BAD_INPUT);
+    assertThat(outcome.code()).as(outcome.err()).isEqualTo(ExitCode.BAD_INPUT.code());
     assertThat(outcome.err()).startsWith("error: ").contains(messageParts).doesNotContain("\tat ");
     for (String output : new String[] {"generated", "checkpoints", "evaluation"}) {
       assertThat(out.resolve(output)).as(output + " not written").doesNotExist();
@@ -150,7 +164,7 @@ class BadInputTest extends SparkTestBase {
 
   /** evaluate reads only the held-out split, so its shard goes missing there. */
   @ParameterizedTest
-  @org.junit.jupiter.params.provider.CsvSource({"train, train, 200", "generate, train, 200", "evaluate, test, 100"})
+  @CsvSource({"train, train, 200", "generate, train, 200", "evaluate, test, 100"})
   void aShardRemovedAfterPublication(String command, String split, int declared) {
     Path out = datasetCopy("missing-shard-" + command, d -> {
       Path shard = firstShard(d, split);
@@ -168,7 +182,7 @@ class BadInputTest extends SparkTestBase {
     Path out = datasetCopy("damaged-shard-" + command, d -> {
       Path shard = firstShard(d, "train");
       try {
-        Files.write(shard, "not parquet at all".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Files.write(shard, "not parquet at all".getBytes(StandardCharsets.UTF_8));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -183,7 +197,7 @@ class BadInputTest extends SparkTestBase {
     Path out = datasetCopy("manifest-disagrees", d -> {
       try {
         Path manifest = d.resolve("manifest.json");
-        Files.writeString(manifest, Files.readString(manifest).replace("\"trainExamples\" : 200", "\"trainExamples\" : 250"));
+        Files.writeString(manifest, Files.readString(manifest).replace("\"train_examples\" : 200", "\"train_examples\" : 250"));
         Files.deleteIfExists(d.resolve(".manifest.json.crc"));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -214,7 +228,7 @@ class BadInputTest extends SparkTestBase {
     FileUtils.copyDirectory(good.resolve("model").toFile(), out.resolve("model").toFile());
     Path zip = out.resolve("model/model.zip");
     byte[] bytes = Files.readAllBytes(zip);
-    Files.write(zip, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    Files.write(zip, Arrays.copyOf(bytes, bytes.length / 2));
     Files.deleteIfExists(out.resolve("model/.model.zip.crc")); // so that DL4J, not Hadoop's checksum, meets the damage
     assertRefused(runOn("generate", out), out, "model.zip", "not a readable DL4J model", "corrupt or truncated");
   }
@@ -228,16 +242,16 @@ class BadInputTest extends SparkTestBase {
 
   /** A valid DL4J VAE whose input size (100) is not MNIST's 784, as model.zip. */
   private static void writeModelOf100Inputs(Path zip) throws IOException {
-    org.deeplearning4j.nn.multilayer.MultiLayerNetwork foreign = new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(
-        new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().list()
-            .layer(new org.deeplearning4j.nn.conf.layers.variational.VariationalAutoencoder.Builder()
+    MultiLayerNetwork foreign = new MultiLayerNetwork(
+        new NeuralNetConfiguration.Builder().list()
+            .layer(new VariationalAutoencoder.Builder()
                 .nIn(100).nOut(20).encoderLayerSizes(50).decoderLayerSizes(50)
-                .reconstructionDistribution(new org.deeplearning4j.nn.conf.layers.variational.BernoulliReconstructionDistribution(
-                    org.nd4j.linalg.activations.Activation.SIGMOID))
+                .reconstructionDistribution(new BernoulliReconstructionDistribution(
+                    Activation.SIGMOID))
                 .build())
             .build());
     foreign.init();
-    Files.write(zip, org.vaespark.model.ModelStore.serialize(foreign));
+    Files.write(zip, ModelStore.serialize(foreign));
   }
 
   @Test
@@ -269,7 +283,7 @@ class BadInputTest extends SparkTestBase {
   @Test
   void evaluateACorruptModelZip() throws IOException {
     Path out = modelCopy("evaluate-corrupt-zip", m -> m);
-    Files.write(out.resolve("model/model.zip"), "this is not a zip file".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    Files.write(out.resolve("model/model.zip"), "this is not a zip file".getBytes(StandardCharsets.UTF_8));
     Files.deleteIfExists(out.resolve("model/.model.zip.crc"));
     assertRefused(runOn("evaluate", out), out, "model.zip", "not a readable DL4J model", "corrupt or truncated");
   }
@@ -320,11 +334,11 @@ class BadInputTest extends SparkTestBase {
   @Test
   void aNativeBackendThatCannotLoadOnAnExecutorIsNamedAsSuch() {
     // What the CUDA jar on a node without an NVIDIA driver reports through Spark (seen on this project's CI machine).
-    Exception fromSpark = new org.apache.spark.SparkException(
+    Exception fromSpark = new SparkException(
         "Job aborted due to stage failure: Task serialization failed: java.lang.ExceptionInInitializerError\n"
             + "Caused by: org.nd4j.linalg.factory.Nd4jBackend$NoAvailableBackendException: Please ensure that you have an nd4j backend");
-    assertThat(VaeCli.backendFailure(new RuntimeException("wrapped", fromSpark))).contains("NoAvailableBackendException");
-    assertThat(VaeCli.backendFailure(new UnsatisfiedLinkError("libcuda.so.1: cannot open shared object file"))).contains("libcuda.so.1");
-    assertThat(VaeCli.backendFailure(new IllegalStateException("something else"))).isNull();
+    assertThat(ExitCodes.backendFailure(new RuntimeException("wrapped", fromSpark))).contains("NoAvailableBackendException");
+    assertThat(ExitCodes.backendFailure(new UnsatisfiedLinkError("libcuda.so.1: cannot open shared object file"))).contains("libcuda.so.1");
+    assertThat(ExitCodes.backendFailure(new IllegalStateException("something else"))).isNull();
   }
 }

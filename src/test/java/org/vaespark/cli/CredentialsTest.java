@@ -1,5 +1,7 @@
 package org.vaespark.cli;
 
+import java.nio.charset.StandardCharsets;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -53,7 +55,7 @@ class CredentialsTest {
     }
     assertThat(Files.readString(out.resolve("model/metadata.json"))).contains("<redacted>");
     // model.zip holds DL4J's own configuration only; check its bytes too.
-    assertThat(new String(Files.readAllBytes(out.resolve("model/model.zip")), java.nio.charset.StandardCharsets.ISO_8859_1))
+    assertThat(new String(Files.readAllBytes(out.resolve("model/model.zip")), StandardCharsets.ISO_8859_1))
         .doesNotContain(SECRET);
   }
 }

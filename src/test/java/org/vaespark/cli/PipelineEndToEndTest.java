@@ -1,5 +1,17 @@
 package org.vaespark.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.stream.Collectors;
+import org.assertj.core.data.Offset;
+import org.vaespark.io.Json;
+import org.vaespark.io.Storage;
+import org.vaespark.model.ModelMetadata;
+import org.vaespark.model.ModelStore;
+
+import org.vaespark.error.ExitCode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.awt.image.BufferedImage;
@@ -64,10 +76,10 @@ class PipelineEndToEndTest extends SparkTestBase {
     assertThat(out.resolve("model/model.zip")).exists();
     assertThat(out.resolve("model/metadata.json")).exists();
     assertThat(out.resolve("model/metrics.jsonl")).exists();
-    try (Stream<Path> entries = java.nio.file.Files.list(out)) {
+    try (Stream<Path> entries = Files.list(out)) {
       assertThat(entries.map(p -> p.getFileName().toString())).as("no staging left").containsExactlyInAnyOrder("dataset", "model", "generated", "evaluation");
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -120,16 +132,16 @@ class PipelineEndToEndTest extends SparkTestBase {
 
   @Test
   void evaluationHoldsTheElboTermsAndTheImportanceSampledEstimate() throws Exception {
-    com.fasterxml.jackson.databind.JsonNode evaluation =
-        org.vaespark.io.Json.MAPPER.readTree(Files.readString(out.resolve("evaluation/evaluation.json")));
+    JsonNode evaluation =
+        Json.MAPPER.readTree(Files.readString(out.resolve("evaluation/evaluation.json")));
     double negElbo = evaluation.get("test_neg_elbo").asDouble();
     assertThat(evaluation.get("test_reconstruction").asDouble() + evaluation.get("test_kl").asDouble())
-        .isCloseTo(negElbo, org.assertj.core.data.Offset.offset(1e-6));
+        .isCloseTo(negElbo, Offset.offset(1e-6));
     assertThat(evaluation.get("test_examples").asLong()).isEqualTo(TEST);
     assertThat(evaluation.get("importance_samples").asInt()).isEqualTo(50); // set by the test
     // The importance-sampled log p(x) is a tighter lower bound than the ELBO.
     assertThat(evaluation.get("test_log_px").asDouble()).isGreaterThan(-negElbo);
-    org.vaespark.model.ModelMetadata metadata = new org.vaespark.model.ModelStore(new org.vaespark.io.Storage(
+    ModelMetadata metadata = new ModelStore(new Storage(
         spark.sparkContext().hadoopConfiguration())).loadMetadata(new org.apache.hadoop.fs.Path(out.resolve("model").toString()));
     assertThat(metadata.evaluation().testLogPx()).isEqualTo(evaluation.get("test_log_px").asDouble());
     assertThat(Files.readString(out.resolve("evaluation/evaluation.md"))).contains("importance-sampled with k = 50");
@@ -146,7 +158,7 @@ class PipelineEndToEndTest extends SparkTestBase {
             + "  FROM " + table + " WHERE split = 'test')\n"
             + "WHERE rank <= 20 ORDER BY label, log_px").collectAsList();
     assertThat(least).isNotEmpty();
-    assertThat(least.stream().collect(java.util.stream.Collectors.groupingBy(r -> r.getInt(1), java.util.stream.Collectors.counting())))
+    assertThat(least.stream().collect(Collectors.groupingBy(r -> r.getInt(1), Collectors.counting())))
         .allSatisfy((label, count) -> assertThat(count).isLessThanOrEqualTo(20));
     List<Row> means = spark.sql(
         "SELECT label, transform(array_sort(collect_list(struct(i, m))), s -> s.m) AS mean_z\n"
@@ -159,7 +171,7 @@ class PipelineEndToEndTest extends SparkTestBase {
     double expected = spark.sql("SELECT avg(z_mean[3]) FROM " + table + " WHERE label = " + first.getInt(0))
         .first().getDouble(0);
     assertThat(first.<Double>getList(1)).hasSize(20);
-    assertThat(first.<Double>getList(1).get(3)).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(first.<Double>getList(1).get(3)).isCloseTo(expected, Offset.offset(1e-9));
   }
 
   @Test
@@ -170,14 +182,14 @@ class PipelineEndToEndTest extends SparkTestBase {
 
   @Test
   void rerunningWithoutOverwriteIsRefusedAndKeepsTheOutputs() throws Exception {
-    long before = java.nio.file.Files.getLastModifiedTime(out.resolve("model/model.zip")).toMillis();
+    long before = Files.getLastModifiedTime(out.resolve("model/model.zip")).toMillis();
     StringWriter e = new StringWriter();
     CommandLine cli = VaeCli.commandLine();
     cli.setErr(new PrintWriter(e));
     int code = cli.execute("prepare", "--input", dir.resolve("idx").toString(), "--output", out.toString());
-    assertThat(code).isEqualTo(VaeCli.EXIT_BAD_INPUT);
+    assertThat(code).isEqualTo(ExitCode.BAD_INPUT.code());
     assertThat(e.toString()).contains("already exists").contains("--overwrite");
-    assertThat(java.nio.file.Files.getLastModifiedTime(out.resolve("model/model.zip")).toMillis()).isEqualTo(before);
+    assertThat(Files.getLastModifiedTime(out.resolve("model/model.zip")).toMillis()).isEqualTo(before);
   }
 
   @Test
@@ -186,7 +198,7 @@ class PipelineEndToEndTest extends SparkTestBase {
     CommandLine cli = VaeCli.commandLine();
     cli.setErr(new PrintWriter(e));
     int code = cli.execute("prepare", "--input", dir.resolve("missing").toString(), "--output", dir.resolve("other").toString());
-    assertThat(code).isEqualTo(VaeCli.EXIT_BAD_INPUT);
+    assertThat(code).isEqualTo(ExitCode.BAD_INPUT.code());
     assertThat(e.toString()).contains("input folder").contains("missing").contains("not found");
     assertThat(dir.resolve("other/dataset")).doesNotExist();
   }
@@ -197,7 +209,7 @@ class PipelineEndToEndTest extends SparkTestBase {
     CommandLine cli = VaeCli.commandLine();
     cli.setErr(new PrintWriter(e));
     int code = cli.execute("train", "--set", "vae.training.epochs=-1");
-    assertThat(code).isEqualTo(VaeCli.EXIT_BAD_INPUT);
+    assertThat(code).isEqualTo(ExitCode.BAD_INPUT.code());
     assertThat(e.toString()).contains("vae.training.epochs = -1 is out of range");
   }
 }

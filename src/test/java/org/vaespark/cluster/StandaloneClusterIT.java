@@ -1,5 +1,17 @@
 package org.vaespark.cluster;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.assertj.core.data.Offset;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -142,7 +154,7 @@ class StandaloneClusterIT {
     double cluster = metrics(out).get(EPOCHS - 1).testNegElbo();
     double local = metrics(localOut).get(EPOCHS - 1).testNegElbo();
     System.out.printf("held-out -ELBO after %d epochs: cluster %.2f, local %.2f nats%n", EPOCHS, cluster, local);
-    assertThat(cluster).as("cluster vs local held-out -ELBO").isCloseTo(local, org.assertj.core.data.Offset.offset(MARGIN_NATS));
+    assertThat(cluster).as("cluster vs local held-out -ELBO").isCloseTo(local, Offset.offset(MARGIN_NATS));
   }
 
   @Test
@@ -184,20 +196,20 @@ class StandaloneClusterIT {
    * An executor that is running a task while a training job runs, from the driver's REST API (the UI's /api/v1).
    */
   private static String busyExecutor(int uiPort, long deadline) throws Exception {
-    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    HttpClient http = HttpClient.newHttpClient();
+    ObjectMapper json = new ObjectMapper();
     String api = "http://127.0.0.1:" + uiPort + "/api/v1/applications";
     while (System.nanoTime() < deadline) {
       String app = json.readTree(get(http, api)).get(0).get("id").asText();
       boolean training = false;
-      for (com.fasterxml.jackson.databind.JsonNode job : json.readTree(get(http, api + "/" + app + "/jobs?status=running"))) {
+      for (JsonNode job : json.readTree(get(http, api + "/" + app + "/jobs?status=running"))) {
         training |= job.path("jobGroup").asText("").startsWith("train-epoch-");
       }
       if (!training) {
         Thread.sleep(5);
         continue;
       }
-      for (com.fasterxml.jackson.databind.JsonNode executor : json.readTree(get(http, api + "/" + app + "/executors"))) {
+      for (JsonNode executor : json.readTree(get(http, api + "/" + app + "/executors"))) {
         if (!"driver".equals(executor.get("id").asText()) && executor.get("activeTasks").asInt() > 0) {
           return executor.get("id").asText();
         }
@@ -207,9 +219,9 @@ class StandaloneClusterIT {
     throw new AssertionError("no executor was running a task");
   }
 
-  private static String get(java.net.http.HttpClient http, String url) throws Exception {
-    return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+  private static String get(HttpClient http, String url) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
   }
 
   /**
@@ -217,10 +229,10 @@ class StandaloneClusterIT {
    * library file it loaded. The executors chose for themselves (the tool's executor plugin), nothing passed a build.
    */
   private static void assertEachExecutorLoadedABuildItsCpuRuns(String log, int executors) {
-    java.util.regex.Matcher line = java.util.regex.Pattern
+    Matcher line = Pattern
         .compile("Executor (\\d+) on .*native build: \\S+ .*?build \\((linux-x86_64[^)]*)\\).*loaded (\\S+?\\.so)")
         .matcher(log);
-    java.util.Set<String> seen = new java.util.TreeSet<>();
+    Set<String> seen = new TreeSet<>();
     while (line.find()) {
       seen.add(line.group(1));
       String classifier = line.group(2);

@@ -1,5 +1,7 @@
 package org.vaespark.config;
 
+import org.vaespark.error.SettingsException;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -117,10 +119,10 @@ class SettingsLoaderTest {
   }
 
   @Test
-  void credentialsInAConfigFileAreRefusedNamingTheKeyAndFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+  void credentialsInAConfigFileAreRefusedNamingTheKeyAndFile(@TempDir Path dir)
       throws Exception {
-    java.nio.file.Path file = dir.resolve("team.conf");
-    java.nio.file.Files.writeString(file, "vae.spark.conf {\n  \"spark.executor.memory\" = \"4g\"\n"
+    Path file = dir.resolve("team.conf");
+    Files.writeString(file, "vae.spark.conf {\n  \"spark.executor.memory\" = \"4g\"\n"
         + "  \"spark.hadoop.fs.s3a.secret.key\" = \"TOPSECRET123\"\n}\n");
     assertThatThrownBy(() -> SettingsLoader.load(file.toFile(), Map.of()))
         .isInstanceOf(SettingsException.class)

@@ -1,5 +1,7 @@
 package org.vaespark.deploy;
 
+import java.io.File;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -27,7 +29,7 @@ class SubmitScriptTest {
 
   @Test
   void clientModeReadsTheConfigByItsPathAndYarnClusterModeByItsShippedName() throws Exception {
-    String conf = new java.io.File("conf/cluster.conf").getAbsolutePath();
+    String conf = new File("conf/cluster.conf").getAbsolutePath();
     Run client = submit(Map.of(), "--master", "spark://host:7077", "--", "pipeline", "--output", "hdfs:///vae");
     assertThat(client.code()).isZero();
     assertThat(client.output()).isEqualTo("--class org.vaespark.cli.VaeCli --name spark-vae-mnist pipeline --files " + conf

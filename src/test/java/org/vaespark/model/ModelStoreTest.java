@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.vaespark.config.Settings;
 import org.vaespark.config.SettingsLoader;
-import org.vaespark.io.InputFileException;
+import org.vaespark.error.InputFileException;
 import org.vaespark.io.Storage;
 import org.vaespark.testing.TestData;
 
@@ -29,9 +29,7 @@ class ModelStoreTest {
 
   private org.apache.hadoop.fs.Path publish(MultiLayerNetwork network) {
     org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(dir.resolve("model").toString());
-    org.apache.hadoop.fs.Path staging = storage.newStaging(target);
-    store.writeModel(staging, ModelStore.serialize(network));
-    storage.publish(staging, target, false);
+    storage.publish(target, false, staging -> store.writeModel(staging, ModelStore.serialize(network)));
     return target;
   }
 

@@ -1,5 +1,10 @@
 package org.vaespark.prepare;
 
+import java.util.Arrays;
+import org.vaespark.io.Storage;
+
+import org.vaespark.job.JobContext;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,9 +21,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.io.TempDir;
 import org.vaespark.config.Settings;
 import org.vaespark.config.SettingsLoader;
-import org.vaespark.io.InputFileException;
-import org.vaespark.io.MnistDataset;
-import org.vaespark.io.OutputExistsException;
+import org.vaespark.error.InputFileException;
+import org.vaespark.dataset.MnistDataset;
+import org.vaespark.error.OutputExistsException;
 import org.vaespark.testing.SparkTestBase;
 import org.vaespark.testing.TestData;
 
@@ -37,7 +42,7 @@ class PrepareJobTest extends SparkTestBase {
     Path input = TestData.writeSample(dir.resolve("idx"), 60, 25, true);
     Settings settings = settings(input, dir.resolve("out"), 3);
 
-    PrepareJob.Result result = new PrepareJob(spark, settings).run(false);
+    PrepareJob.Result result = new PrepareJob(JobContext.of(spark, settings)).run(false);
 
     assertThat(result.manifest().trainExamples()).isEqualTo(60);
     assertThat(result.manifest().testExamples()).isEqualTo(25);
@@ -59,7 +64,7 @@ class PrepareJobTest extends SparkTestBase {
       assertThat(row.getLong(0)).isEqualTo(i);
       assertThat(row.getInt(1)).isEqualTo(labels[i]);
       assertThat(row.getString(2)).isEqualTo("train");
-      assertThat((byte[]) row.get(3)).isEqualTo(java.util.Arrays.copyOfRange(pixels, i * 784, (i + 1) * 784));
+      assertThat((byte[]) row.get(3)).isEqualTo(Arrays.copyOfRange(pixels, i * 784, (i + 1) * 784));
     }
     List<Row> test = MnistDataset.read(spark, settings.paths().dataset(), MnistDataset.TEST).orderBy("id").collectAsList();
     assertThat(test).hasSize(25);
@@ -72,8 +77,8 @@ class PrepareJobTest extends SparkTestBase {
   void plainAndGzippedInputsGiveTheSameFingerprint() {
     Path gz = TestData.writeSample(dir.resolve("gz"), 20, 10, true);
     Path plain = TestData.writeSample(dir.resolve("plain"), 20, 10, false);
-    String a = new PrepareJob(spark, settings(gz, dir.resolve("a"), 1)).run(false).manifest().fingerprint();
-    String b = new PrepareJob(spark, settings(plain, dir.resolve("b"), 1)).run(false).manifest().fingerprint();
+    String a = new PrepareJob(JobContext.of(spark, settings(gz, dir.resolve("a"), 1))).run(false).manifest().fingerprint();
+    String b = new PrepareJob(JobContext.of(spark, settings(plain, dir.resolve("b"), 1))).run(false).manifest().fingerprint();
     assertThat(a).isEqualTo(b);
   }
 
@@ -81,11 +86,11 @@ class PrepareJobTest extends SparkTestBase {
   void refusesToReplaceAnExistingDatasetUnlessAsked() {
     Path input = TestData.writeSample(dir.resolve("idx"), 20, 10, false);
     Settings settings = settings(input, dir.resolve("out"), 1);
-    new PrepareJob(spark, settings).run(false);
-    assertThatThrownBy(() -> new PrepareJob(spark, settings).run(false))
+    new PrepareJob(JobContext.of(spark, settings)).run(false);
+    assertThatThrownBy(() -> new PrepareJob(JobContext.of(spark, settings)).run(false))
         .isInstanceOf(OutputExistsException.class)
         .hasMessageContaining("--overwrite");
-    assertThat(new PrepareJob(spark, settings).run(true).manifest().trainExamples()).isEqualTo(20);
+    assertThat(new PrepareJob(JobContext.of(spark, settings)).run(true).manifest().trainExamples()).isEqualTo(20);
   }
 
   @Test
@@ -93,7 +98,7 @@ class PrepareJobTest extends SparkTestBase {
     Path input = TestData.writeSample(dir.resolve("idx"), 20, 10, false);
     TestData.writeLabels(input.resolve("t10k-labels-idx1-ubyte"), TestData.labels(9), false);
     Path out = dir.resolve("out");
-    assertThatThrownBy(() -> new PrepareJob(spark, settings(input, out, 1)).run(false))
+    assertThatThrownBy(() -> new PrepareJob(JobContext.of(spark, settings(input, out, 1))).run(false))
         .isInstanceOf(InputFileException.class)
         .hasMessageContaining("holds 10 images but")
         .hasMessageContaining("t10k-labels-idx1-ubyte holds 9 labels");
@@ -112,7 +117,7 @@ class PrepareJobTest extends SparkTestBase {
     TestData.writeImages(input.resolve(prefix + "-images-idx3-ubyte"), new byte[0], 0, false);
     TestData.writeLabels(input.resolve(prefix + "-labels-idx1-ubyte"), new byte[0], false);
     Path out = dir.resolve("out-empty-" + prefix);
-    assertThatThrownBy(() -> new PrepareJob(spark, settings(input, out, 1)).run(false))
+    assertThatThrownBy(() -> new PrepareJob(JobContext.of(spark, settings(input, out, 1))).run(false))
         .isInstanceOf(InputFileException.class)
         .hasMessageContaining(prefix + "-images-idx3-ubyte")
         .hasMessageContaining("declare 0 examples")
@@ -124,7 +129,7 @@ class PrepareJobTest extends SparkTestBase {
   void missingInputFileIsNamed() {
     Path input = TestData.writeSample(dir.resolve("idx"), 20, 10, false);
     input.resolve("train-labels-idx1-ubyte").toFile().delete();
-    assertThatThrownBy(() -> new PrepareJob(spark, settings(input, dir.resolve("out"), 1)).run(false))
+    assertThatThrownBy(() -> new PrepareJob(JobContext.of(spark, settings(input, dir.resolve("out"), 1))).run(false))
         .isInstanceOf(InputFileException.class)
         .hasMessageContaining("train-labels-idx1-ubyte: file not found");
   }
@@ -134,19 +139,19 @@ class PrepareJobTest extends SparkTestBase {
     Path input = TestData.writeSample(dir.resolve("idx"), 60, 25, false);
     Path out = dir.resolve("out");
 
-    PrepareJob.Result first = new PrepareJob(spark, settings(input, out, 2)).refresh();
+    PrepareJob.Result first = new PrepareJob(JobContext.of(spark, settings(input, out, 2))).refresh();
     // The same digits, gzipped: the same decoded content, so the same fingerprint.
     Path sameDigits = TestData.writeSample(dir.resolve("idx-gz"), 60, 25, true);
-    PrepareJob.Result unchanged = new PrepareJob(spark, settings(sameDigits, out, 2)).refresh();
+    PrepareJob.Result unchanged = new PrepareJob(JobContext.of(spark, settings(sameDigits, out, 2))).refresh();
     Path moreDigits = TestData.writeSample(dir.resolve("idx-more"), 70, 25, false);
-    PrepareJob.Result changed = new PrepareJob(spark, settings(moreDigits, out, 2)).refresh();
+    PrepareJob.Result changed = new PrepareJob(JobContext.of(spark, settings(moreDigits, out, 2))).refresh();
 
     assertThat(first.written()).isTrue();
     assertThat(unchanged.written()).isFalse();
     assertThat(unchanged.manifest()).isEqualTo(first.manifest());
     assertThat(changed.written()).isTrue();
     assertThat(changed.manifest().fingerprint()).isNotEqualTo(first.manifest().fingerprint());
-    assertThat(MnistDataset.readManifest(new org.vaespark.io.Storage(spark.sparkContext().hadoopConfiguration()),
+    assertThat(MnistDataset.readManifest(new Storage(spark.sparkContext().hadoopConfiguration()),
         out.resolve("dataset").toString()).trainExamples()).isEqualTo(70);
   }
 }

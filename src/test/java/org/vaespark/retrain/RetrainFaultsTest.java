@@ -1,5 +1,7 @@
 package org.vaespark.retrain;
 
+import org.vaespark.error.ExitCode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
@@ -61,8 +63,8 @@ class RetrainFaultsTest extends SparkTestBase {
       StringWriter err = new StringWriter();
       int code = runInProcess(retrainArgs(input, out, "10m"), err);
 
-      assertThat(code).as(err.toString()).isEqualTo(VaeCli.EXIT_LOCKED);
-      assertThat(err.toString()).contains("another retrain holds the lock").contains(out.resolve("_LOCK").toString()).contains("pid ");
+      assertThat(code).as(err.toString()).isEqualTo(ExitCode.LOCKED.code());
+      assertThat(err.toString()).contains("another run holds the lock").contains(out.resolve("_LOCK").toString()).contains("pid ");
       assertThat(versions.toFile().list()).as("the refused run wrote no version").containsExactly(version);
       first.kill(); // mid-training: the lock stays behind, the version is unfinished
     }

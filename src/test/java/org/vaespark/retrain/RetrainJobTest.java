@@ -1,5 +1,9 @@
 package org.vaespark.retrain;
 
+import java.time.Clock;
+
+import org.vaespark.job.JobContext;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -39,7 +43,7 @@ class RetrainJobTest extends SparkTestBase {
 
   @Test
   void aBetterModelIsPromotedAndADeliberatelyWorseOneIsNot() throws Exception {
-    RetrainJob.Result first = new RetrainJob(spark, settings(Map.of("vae.training.epochs", "2"))).run();
+    RetrainJob.Result first = new RetrainJob(JobContext.of(spark, settings(Map.of("vae.training.epochs", "2")))).run();
 
     assertThat(first.decision().promoted()).isTrue();
     assertThat(first.decision().reason()).isEqualTo("first version");
@@ -55,8 +59,8 @@ class RetrainJobTest extends SparkTestBase {
     long manifestTime = Files.getLastModifiedTime(dir.resolve("out/dataset/manifest.json")).toMillis();
 
     // A deliberately worse model: one epoch at a learning rate that barely moves it.
-    RetrainJob.Result worse = new RetrainJob(spark, settings(Map.of(
-        "vae.training.epochs", "1", "vae.training.learning-rate", "1e-5"))).run();
+    RetrainJob.Result worse = new RetrainJob(JobContext.of(spark, settings(Map.of(
+        "vae.training.epochs", "1", "vae.training.learning-rate", "1e-5")))).run();
 
     assertThat(worse.datasetRewritten()).as("same input, dataset kept").isFalse();
     assertThat(Files.getLastModifiedTime(dir.resolve("out/dataset/manifest.json")).toMillis()).isEqualTo(manifestTime);
@@ -74,14 +78,14 @@ class RetrainJobTest extends SparkTestBase {
     assertThat(dir.resolve("out/embeddings").resolve("model_version=" + worse.version())).doesNotExist();
 
     // Three epochs beat two: promoted, and the pointer moves.
-    RetrainJob.Result better = new RetrainJob(spark, settings(Map.of("vae.training.epochs", "3"))).run();
+    RetrainJob.Result better = new RetrainJob(JobContext.of(spark, settings(Map.of("vae.training.epochs", "3")))).run();
 
     assertThat(better.decision().promoted()).isTrue();
     assertThat(better.decision().currentVersion()).isEqualTo(v1);
     assertThat(pointer().version()).isEqualTo(better.version());
     assertThat(pointer().model()).endsWith("versions/" + better.version() + "/model");
     assertThat(new VersionStore(new Storage(spark.sparkContext().hadoopConfiguration()),
-        new org.apache.hadoop.fs.Path(dir.resolve("out").toString())).versions())
+        new org.apache.hadoop.fs.Path(dir.resolve("out").toString()), Clock.systemUTC()).versions())
         .containsExactly(v1, worse.version(), better.version());
 
     // Analytics read one table, partitioned by model version: every promoted version, and only those.

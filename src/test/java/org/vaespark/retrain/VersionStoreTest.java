@@ -1,5 +1,7 @@
 package org.vaespark.retrain;
 
+import java.time.Clock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -14,7 +16,7 @@ class VersionStoreTest {
   private final Storage storage = new Storage(new Configuration());
 
   private VersionStore store() {
-    return new VersionStore(storage, new org.apache.hadoop.fs.Path(dir.toString()));
+    return new VersionStore(storage, new org.apache.hadoop.fs.Path(dir.toString()), Clock.systemUTC());
   }
 
   private void version(String name, boolean complete) throws Exception {

@@ -1,5 +1,9 @@
 package org.vaespark.runtime;
 
+import org.junit.jupiter.api.Assumptions;
+
+import org.vaespark.error.ExitCode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -51,7 +55,7 @@ class NativeBuildChildJvmTest {
 
   @Test
   void onAnAvx2OnlyCpuTheAvx2BuildIsChosenAndLoaded() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(NativeBuild.AVX2.runsOn(CpuFeatures.current()),
+    Assumptions.assumeTrue(NativeBuild.AVX2.runsOn(CpuFeatures.current()),
         "this CPU cannot run the AVX2 build, so it cannot stand in for an AVX2-only machine");
     Path cpuinfo = Files.writeString(dir.resolve("cpuinfo-amd"), NativeBuildsTest.AMD_AVX2);
 
@@ -70,7 +74,7 @@ class NativeBuildChildJvmTest {
         "--output", dir.resolve("out").toString())) {
       int exit = cli.waitFor(60);
 
-      assertThat(exit).as(cli.log()).isEqualTo(VaeCli.EXIT_NO_BACKEND);
+      assertThat(exit).as(cli.log()).isEqualTo(ExitCode.NO_BACKEND.code());
       assertThat(cli.log()).contains("error: " + NativeBuilds.PROPERTY + " = '-avx512'").contains("lacks avx512bw")
           .contains("remove that setting").doesNotContain("SIGILL");
     }

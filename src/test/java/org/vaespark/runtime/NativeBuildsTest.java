@@ -1,5 +1,9 @@
 package org.vaespark.runtime;
 
+import org.nd4j.linalg.factory.Nd4j;
+
+import org.vaespark.error.NativeBuildException;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -122,7 +126,7 @@ class NativeBuildsTest {
   @Test
   void thisJvmLoadedTheBuildThatWasChosen() {
     NativeBuilds.Choice choice = NativeBuilds.configure();
-    org.nd4j.linalg.factory.Nd4j.zeros(2, 2).addi(1); // loads the native library if nothing has yet
+    Nd4j.zeros(2, 2).addi(1); // loads the native library if nothing has yet
 
     assertThat(choice.build().runsOn(CpuFeatures.current())).isTrue();
     assertThat(NativeBuilds.loadedLibrary()).contains("/" + choice.build().classifier() + "/libnd4jcpu.so");

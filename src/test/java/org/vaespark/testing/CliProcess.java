@@ -1,5 +1,7 @@
 package org.vaespark.testing;
 
+import java.util.concurrent.TimeUnit;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -79,7 +81,7 @@ public final class CliProcess implements AutoCloseable {
   }
 
   public int waitFor(long timeoutSeconds) throws InterruptedException {
-    if (!process.waitFor(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS)) {
+    if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       throw new AssertionError("process did not finish within " + timeoutSeconds + " s:\n" + log());
     }

@@ -1,5 +1,7 @@
 package org.vaespark.testing;
 
+import java.nio.file.LinkOption;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
@@ -162,7 +164,7 @@ public final class StandaloneCluster implements AutoCloseable {
     for (String entry : Files.readString(providedClasspath).trim().split(File.pathSeparator)) {
       Path jar = Path.of(entry);
       Path link = jars.resolve(jar.getFileName());
-      for (int i = 2; Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS); i++) {
+      for (int i = 2; Files.exists(link, LinkOption.NOFOLLOW_LINKS); i++) {
         link = jars.resolve(i + "-" + jar.getFileName()); // same file name from two groups
       }
       Files.createSymbolicLink(link, jar);

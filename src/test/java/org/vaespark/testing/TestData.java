@@ -1,5 +1,8 @@
 package org.vaespark.testing;
 
+import org.vaespark.dataset.Images;
+import org.vaespark.dataset.Minibatches;
+
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -12,22 +15,23 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.apache.hadoop.conf.Configuration;
+import org.vaespark.io.Storage;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.vaespark.io.IdxReader;
-import org.vaespark.io.MnistDataset;
+import org.vaespark.prepare.IdxReader;
+import org.vaespark.dataset.MnistDataset;
 
 /** Real MNIST digits from the bundled sample, and IDX files written for tests (well-formed or not). */
 public final class TestData {
   public static final Path SAMPLE = Path.of("data-prep/sample");
-  private static IdxReader.Images sampleImages;
-  private static IdxReader.Labels sampleLabels;
+  private static IdxReader.ImageFile sampleImages;
+  private static IdxReader.LabelFile sampleLabels;
 
   private TestData() {}
 
   /** The first {@code n} digits of the bundled sample's train file. */
   public static synchronized byte[] pixels(int n) {
     load();
-    return Arrays.copyOf(sampleImages.pixels(), n * IdxReader.PIXELS);
+    return Arrays.copyOf(sampleImages.pixels(), n * Images.PIXELS);
   }
 
   /** The first {@code n} sample digits as an [n, 784] float matrix in [0, 1], as training sees them. */
@@ -40,9 +44,9 @@ public final class TestData {
     byte[] pixels = pixels(from + n);
     List<byte[]> rows = new ArrayList<>(n);
     for (int i = from; i < from + n; i++) {
-      rows.add(Arrays.copyOfRange(pixels, i * IdxReader.PIXELS, (i + 1) * IdxReader.PIXELS));
+      rows.add(Arrays.copyOfRange(pixels, i * Images.PIXELS, (i + 1) * Images.PIXELS));
     }
-    return MnistDataset.features(rows);
+    return Minibatches.features(rows);
   }
 
   public static synchronized byte[] labels(int n) {
@@ -55,10 +59,10 @@ public final class TestData {
     byte[] pixels = pixels(train + test);
     byte[] labels = labels(train + test);
     String suffix = gzip ? ".gz" : "";
-    writeImages(dir.resolve("train-images-idx3-ubyte" + suffix), Arrays.copyOfRange(pixels, 0, train * IdxReader.PIXELS), train, gzip);
+    writeImages(dir.resolve("train-images-idx3-ubyte" + suffix), Arrays.copyOfRange(pixels, 0, train * Images.PIXELS), train, gzip);
     writeLabels(dir.resolve("train-labels-idx1-ubyte" + suffix), Arrays.copyOfRange(labels, 0, train), gzip);
     writeImages(dir.resolve("t10k-images-idx3-ubyte" + suffix),
-        Arrays.copyOfRange(pixels, train * IdxReader.PIXELS, (train + test) * IdxReader.PIXELS), test, gzip);
+        Arrays.copyOfRange(pixels, train * Images.PIXELS, (train + test) * Images.PIXELS), test, gzip);
     writeLabels(dir.resolve("t10k-labels-idx1-ubyte" + suffix), Arrays.copyOfRange(labels, train, train + test), gzip);
     return dir;
   }
@@ -98,7 +102,7 @@ public final class TestData {
 
   private static void load() {
     if (sampleImages == null) {
-      IdxReader reader = new IdxReader(new Configuration());
+      IdxReader reader = new IdxReader(new Storage(new Configuration()));
       sampleImages = reader.readImages(new org.apache.hadoop.fs.Path(SAMPLE.resolve("train-images-idx3-ubyte.gz").toAbsolutePath().toString()));
       sampleLabels = reader.readLabels(new org.apache.hadoop.fs.Path(SAMPLE.resolve("train-labels-idx1-ubyte.gz").toAbsolutePath().toString()));
     }

@@ -1,5 +1,7 @@
 package org.vaespark.train;
 
+import java.util.ArrayList;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -33,7 +35,7 @@ class CheckpointsTest {
   }
 
   private TrainingState state(int epoch, MultiLayerNetwork network) {
-    List<EpochMetrics> history = new java.util.ArrayList<>();
+    List<EpochMetrics> history = new ArrayList<>();
     for (int e = 1; e <= epoch; e++) {
       history.add(new EpochMetrics(e, 200 - e, 190 - e, 10, 201 - e, 191 - e, 10, 1.5, 100));
     }

@@ -1,5 +1,7 @@
 package org.vaespark.train;
 
+import org.vaespark.dataset.Images;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -15,8 +17,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.vaespark.config.Settings;
 import org.vaespark.config.SettingsLoader;
-import org.vaespark.io.IdxReader;
-import org.vaespark.io.PixelBlock;
+import org.vaespark.prepare.IdxReader;
+import org.vaespark.dataset.PixelBlock;
 import org.vaespark.model.VaeNetworks;
 import org.vaespark.testing.SparkTestBase;
 import org.vaespark.testing.TestData;
@@ -33,7 +35,7 @@ class ParameterAveragingTest extends SparkTestBase {
     byte[] pixels = TestData.pixels(from + n);
     List<byte[]> rows = new ArrayList<>();
     for (int i = from; i < from + n; i++) {
-      rows.add(Arrays.copyOfRange(pixels, i * IdxReader.PIXELS, (i + 1) * IdxReader.PIXELS));
+      rows.add(Arrays.copyOfRange(pixels, i * Images.PIXELS, (i + 1) * Images.PIXELS));
     }
     return new PixelBlock(rows);
   }

@@ -1,5 +1,7 @@
 package org.vaespark.train;
 
+import org.vaespark.job.JobContext;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -55,7 +57,7 @@ class ResumeAfterKillTest extends SparkTestBase {
     Path input = TestData.writeSample(dir.resolve("idx"), 400, 200, true);
     Path out = dir.resolve("out");
     Map<String, String> settings = settings(input, out);
-    new PrepareJob(spark, SettingsLoader.load(null, settings)).run(false);
+    new PrepareJob(JobContext.of(spark, SettingsLoader.load(null, settings))).run(false);
     Path checkpoints = out.resolve("checkpoints");
 
     try (CliProcess first = CliProcess.start(dir.resolve("first.log"), trainCommand(settings))) {
@@ -96,7 +98,7 @@ class ResumeAfterKillTest extends SparkTestBase {
     uninterrupted.put("vae.paths.model", dir.resolve("uninterrupted/model").toString());
     uninterrupted.put("vae.paths.checkpoints", dir.resolve("uninterrupted/checkpoints").toString());
     Settings reference = SettingsLoader.load(null, uninterrupted);
-    new TrainJob(spark, reference).run(false);
+    new TrainJob(JobContext.of(spark, reference)).run(false);
     List<EpochMetrics> expected = store.loadMetrics(new org.apache.hadoop.fs.Path(reference.paths().model()));
     for (int i = 0; i < EPOCHS; i++) {
       assertThat(resumed.get(i).testNegElbo())

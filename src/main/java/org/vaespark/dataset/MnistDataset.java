@@ -1,10 +1,6 @@
-package org.vaespark.io;
+package org.vaespark.dataset;
 
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -12,8 +8,10 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.apache.spark.sql.AnalysisException;
+import org.vaespark.error.InputFileException;
+import org.vaespark.io.Json;
+import org.vaespark.io.Storage;
 
 /**
  * The Parquet layout written by {@code prepare} and read by {@code train} and {@code generate}.
@@ -65,7 +63,7 @@ public final class MnistDataset {
     } catch (Exception e) {
       // Spark throws AnalysisException (a checked exception Java cannot name here) for a missing path, and
       // SparkException when a shard's footer, read for the schema, is damaged.
-      String reason = e instanceof org.apache.spark.sql.AnalysisException analysis
+      String reason = e instanceof AnalysisException analysis
           ? analysis.getSimpleMessage() : String.valueOf(e.getMessage()).lines().findFirst().orElse("");
       throw new InputFileException(
           "dataset split '" + split + "' cannot be read at " + path + ": " + reason + " (run 'prepare' again)", e);
@@ -114,66 +112,5 @@ public final class MnistDataset {
                 + expected.dataType().simpleString());
       }
     }
-  }
-
-  /** Pixel bytes to a float row vector in [0, 1]. */
-  public static void toUnitFloats(byte[] pixels, float[] out, int offset) {
-    if (pixels.length != IdxReader.PIXELS) {
-      throw new InputFileException("an example has " + pixels.length + " pixel bytes, expected " + IdxReader.PIXELS);
-    }
-    toUnitFloats(pixels, 0, out, offset);
-  }
-
-  /** The example of 784 bytes at {@code from} in {@code pixels} to floats in [0, 1] at {@code offset} in {@code out}. */
-  public static void toUnitFloats(byte[] pixels, int from, float[] out, int offset) {
-    for (int i = 0; i < IdxReader.PIXELS; i++) {
-      out[offset + i] = (pixels[from + i] & 0xFF) / 255f;
-    }
-  }
-
-  /** Pixel rows (784 bytes each) to an [n, 784] float matrix in [0, 1]. */
-  public static INDArray features(List<byte[]> pixels) {
-    float[] buffer = new float[pixels.size() * IdxReader.PIXELS];
-    for (int i = 0; i < pixels.size(); i++) {
-      toUnitFloats(pixels.get(i), buffer, i * IdxReader.PIXELS);
-    }
-    return matrix(buffer, pixels.size());
-  }
-
-  /** A float vector as the boxed array Spark's {@code array<float>} columns take. */
-  public static Float[] boxed(float[] values) {
-    Float[] out = new Float[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = values[i];
-    }
-    return out;
-  }
-
-  /** Minibatches of {@code batchSize} rows as [n, 784] float matrices; the last may be smaller. */
-  public static List<INDArray> featureBatches(Iterator<byte[]> pixels, int batchSize) {
-    List<INDArray> batches = new ArrayList<>();
-    float[] buffer = new float[batchSize * IdxReader.PIXELS];
-    int n = 0;
-    while (pixels.hasNext()) {
-      toUnitFloats(pixels.next(), buffer, n * IdxReader.PIXELS);
-      if (++n == batchSize) {
-        batches.add(matrix(buffer, n));
-        n = 0;
-      }
-    }
-    if (n > 0) {
-      batches.add(matrix(buffer, n));
-    }
-    return batches;
-  }
-
-  private static INDArray matrix(float[] buffer, int rows) {
-    float[] data = buffer.length == rows * IdxReader.PIXELS ? buffer : java.util.Arrays.copyOf(buffer, rows * IdxReader.PIXELS);
-    return Nd4j.create(data, new long[] {rows, IdxReader.PIXELS}, org.nd4j.linalg.api.buffer.DataType.FLOAT);
-  }
-
-  /** The pixel column of a split, as an RDD of byte arrays. */
-  public static JavaRDD<byte[]> pixels(Dataset<Row> split) {
-    return split.select("pixels").javaRDD().map(row -> (byte[]) row.get(0));
   }
 }

@@ -1,4 +1,4 @@
-package org.vaespark.retrain;
+package org.vaespark.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,7 +17,7 @@ import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vaespark.io.Storage;
+import org.vaespark.error.LockedException;
 
 class StorageLockTest {
   @TempDir Path dir;
@@ -39,9 +39,9 @@ class StorageLockTest {
           attempts.add(pool.submit(() -> {
             start.await();
             try {
-              return StorageLock.acquire(storage, lockFile(), Duration.ofMinutes(10));
+              return StorageLock.acquire(storage, lockFile(), Duration.ofMinutes(10), "vae.retrain.lock-expiry");
             } catch (LockedException e) {
-              assertThat(e).hasMessageContaining("another retrain holds the lock " + lockFile()).hasMessageContaining("pid ");
+              assertThat(e).hasMessageContaining("another run holds the lock " + lockFile()).hasMessageContaining("pid ");
               return null;
             }
           }));
@@ -64,11 +64,11 @@ class StorageLockTest {
 
   @Test
   void aLockNotRefreshedWithinTheExpiryIsBrokenAndALiveOneIsNot() throws Exception {
-    StorageLock dead = StorageLock.acquire(storage, lockFile(), Duration.ofMinutes(10));
+    StorageLock dead = StorageLock.acquire(storage, lockFile(), Duration.ofMinutes(10), "vae.retrain.lock-expiry");
     Path file = dir.resolve("out/_LOCK");
     Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(Duration.ofMinutes(11))));
 
-    try (StorageLock taken = StorageLock.acquire(storage, lockFile(), Duration.ofMinutes(10))) {
+    try (StorageLock taken = StorageLock.acquire(storage, lockFile(), Duration.ofMinutes(10), "vae.retrain.lock-expiry")) {
       assertThat(Files.readString(file)).isNotEqualTo("");
       // The old holder, if it was alive after all, does not delete the new holder's lock.
       dead.close();
@@ -79,9 +79,9 @@ class StorageLockTest {
     }
     assertThat(file).doesNotExist();
 
-    try (StorageLock live = StorageLock.acquire(storage, lockFile(), Duration.ofMillis(500))) {
+    try (StorageLock live = StorageLock.acquire(storage, lockFile(), Duration.ofMillis(500), "vae.retrain.lock-expiry")) {
       Thread.sleep(1200); // longer than the expiry: only the heartbeat keeps it fresh
-      assertThatThrownBy(() -> StorageLock.acquire(storage, lockFile(), Duration.ofMillis(500)))
+      assertThatThrownBy(() -> StorageLock.acquire(storage, lockFile(), Duration.ofMillis(500), "vae.retrain.lock-expiry"))
           .isInstanceOf(LockedException.class);
     }
   }

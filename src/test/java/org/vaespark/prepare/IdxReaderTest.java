@@ -1,4 +1,8 @@
-package org.vaespark.io;
+package org.vaespark.prepare;
+
+import java.nio.charset.StandardCharsets;
+
+import org.vaespark.error.InputFileException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,13 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.apache.hadoop.conf.Configuration;
+import org.vaespark.io.Storage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vaespark.testing.TestData;
 
 class IdxReaderTest {
   @TempDir Path dir;
-  private final IdxReader reader = new IdxReader(new Configuration());
+  private final IdxReader reader = new IdxReader(new Storage(new Configuration()));
 
   private org.apache.hadoop.fs.Path hadoop(Path file) {
     return new org.apache.hadoop.fs.Path(file.toAbsolutePath().toString());
@@ -21,14 +26,14 @@ class IdxReaderTest {
 
   @Test
   void readsTheBundledSample() {
-    IdxReader.Images images = reader.readImages(hadoop(TestData.SAMPLE.resolve("train-images-idx3-ubyte.gz")));
-    IdxReader.Labels labels = reader.readLabels(hadoop(TestData.SAMPLE.resolve("train-labels-idx1-ubyte.gz")));
+    IdxReader.ImageFile images = reader.readImages(hadoop(TestData.SAMPLE.resolve("train-images-idx3-ubyte.gz")));
+    IdxReader.LabelFile labels = reader.readLabels(hadoop(TestData.SAMPLE.resolve("train-labels-idx1-ubyte.gz")));
     assertThat(images.count()).isEqualTo(8000);
     assertThat(images.pixels()).hasSize(8000 * 784);
     assertThat(labels.count()).isEqualTo(8000);
     IdxReader.checkSameCount(images, labels);
     // Real digits: every class is present and pixels use the full 0..255 range.
-    assertThat(new String(labels.labels(), java.nio.charset.StandardCharsets.ISO_8859_1).chars().distinct().count()).isEqualTo(10);
+    assertThat(new String(labels.labels(), StandardCharsets.ISO_8859_1).chars().distinct().count()).isEqualTo(10);
     int max = 0;
     for (byte b : images.pixels()) {
       max = Math.max(max, b & 0xFF);
@@ -41,8 +46,8 @@ class IdxReaderTest {
     byte[] pixels = TestData.pixels(5);
     TestData.writeImages(dir.resolve("a"), pixels, 5, false);
     TestData.writeImages(dir.resolve("b.gz"), pixels, 5, true);
-    IdxReader.Images plain = reader.readImages(hadoop(dir.resolve("a")));
-    IdxReader.Images gzipped = reader.readImages(hadoop(dir.resolve("b.gz")));
+    IdxReader.ImageFile plain = reader.readImages(hadoop(dir.resolve("a")));
+    IdxReader.ImageFile gzipped = reader.readImages(hadoop(dir.resolve("b.gz")));
     assertThat(plain.pixels()).isEqualTo(pixels).isEqualTo(gzipped.pixels());
     assertThat(plain.sha256()).isEqualTo(gzipped.sha256());
   }
@@ -130,8 +135,8 @@ class IdxReaderTest {
   void imageAndLabelCountsDisagree() {
     TestData.writeImages(dir.resolve("images"), TestData.pixels(3), 3, false);
     TestData.writeLabels(dir.resolve("labels"), TestData.labels(2), false);
-    IdxReader.Images images = reader.readImages(hadoop(dir.resolve("images")));
-    IdxReader.Labels labels = reader.readLabels(hadoop(dir.resolve("labels")));
+    IdxReader.ImageFile images = reader.readImages(hadoop(dir.resolve("images")));
+    IdxReader.LabelFile labels = reader.readLabels(hadoop(dir.resolve("labels")));
     assertThatThrownBy(() -> IdxReader.checkSameCount(images, labels))
         .isInstanceOf(InputFileException.class)
         .hasMessageContaining("holds 3 images but")

@@ -1,4 +1,4 @@
-package org.vaespark.io;
+package org.vaespark.prepare;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -10,9 +10,12 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.vaespark.dataset.Images;
+import org.vaespark.error.InputFileException;
+import org.vaespark.io.Sha256;
+import org.vaespark.io.Storage;
 
 /**
  * Reads MNIST IDX files (gzipped or not) from any Hadoop file system and checks them: magic number, item
@@ -24,37 +27,34 @@ import org.apache.hadoop.fs.Path;
 public final class IdxReader {
   public static final int IMAGES_MAGIC = 2051;
   public static final int LABELS_MAGIC = 2049;
-  public static final int ROWS = 28;
-  public static final int COLS = 28;
-  public static final int PIXELS = ROWS * COLS;
   /** Largest payload one IDX file may have here (a Java array's limit, minus headroom). */
   static final long MAX_PAYLOAD_BYTES = Integer.MAX_VALUE - 64L;
 
-  private final Configuration hadoopConf;
+  private final Storage storage;
 
-  public IdxReader(Configuration hadoopConf) {
-    this.hadoopConf = hadoopConf;
+  public IdxReader(Storage storage) {
+    this.storage = storage;
   }
 
   /** Images of one IDX3 file: {@code count} rows of 784 unsigned bytes, row-major. */
-  public record Images(String file, int count, byte[] pixels, byte[] sha256) {}
+  public record ImageFile(String file, int count, byte[] pixels, byte[] sha256) {}
 
   /** Labels of one IDX1 file, each in 0..9. */
-  public record Labels(String file, int count, byte[] labels, byte[] sha256) {}
+  public record LabelFile(String file, int count, byte[] labels, byte[] sha256) {}
 
-  public Images readImages(Path path) {
+  public ImageFile readImages(Path path) {
     return read(path, IMAGES_MAGIC, (in, count) -> {
       int rows = readHeaderInt(path, in, "row count");
       int cols = readHeaderInt(path, in, "column count");
-      if (rows != ROWS || cols != COLS) {
+      if (rows != Images.ROWS || cols != Images.COLS) {
         throw new InputFileException(
-            path + ": images are " + rows + "x" + cols + ", expected " + ROWS + "x" + COLS + " (MNIST)");
+            path + ": images are " + rows + "x" + cols + ", expected " + Images.ROWS + "x" + Images.COLS + " (MNIST)");
       }
-      return readPayload(path, in, (long) count * PIXELS, "pixel data of " + count + " images");
-    }, (count, payload, sha) -> new Images(path.toString(), count, payload, sha));
+      return readPayload(path, in, (long) count * Images.PIXELS, "pixel data of " + count + " images");
+    }, (count, payload, sha) -> new ImageFile(path.toString(), count, payload, sha));
   }
 
-  public Labels readLabels(Path path) {
+  public LabelFile readLabels(Path path) {
     return read(path, LABELS_MAGIC, (in, count) -> {
       byte[] labels = readPayload(path, in, count, count + " labels");
       for (int i = 0; i < labels.length; i++) {
@@ -64,11 +64,11 @@ public final class IdxReader {
         }
       }
       return labels;
-    }, (count, payload, sha) -> new Labels(path.toString(), count, payload, sha));
+    }, (count, payload, sha) -> new LabelFile(path.toString(), count, payload, sha));
   }
 
   /** Checks that an image file and a label file describe the same examples. */
-  public static void checkSameCount(Images images, Labels labels) {
+  public static void checkSameCount(ImageFile images, LabelFile labels) {
     if (images.count() != labels.count()) {
       throw new InputFileException(
           images.file() + " holds " + images.count() + " images but " + labels.file() + " holds "
@@ -85,7 +85,7 @@ public final class IdxReader {
   }
 
   private <T> T read(Path path, int expectedMagic, PayloadReader payloadReader, ResultFactory<T> factory) {
-    FileSystem fs = fileSystem(path);
+    FileSystem fs = storage.fs(path);
     try {
       if (!fs.exists(path)) {
         throw new InputFileException(path + ": file not found");
@@ -93,7 +93,7 @@ public final class IdxReader {
       if (fs.getFileStatus(path).getLen() == 0) {
         throw new InputFileException(path + ": file is empty, expected an IDX file");
       }
-      MessageDigest digest = sha256();
+      MessageDigest digest = Sha256.newDigest();
       try (DataInputStream in = new DataInputStream(new DigestInputStream(open(fs, path), digest))) {
         int magic = readHeaderInt(path, in, "magic number");
         if (magic != expectedMagic) {
@@ -161,21 +161,5 @@ public final class IdxReader {
     in.reset();
     boolean gzip = b1 == 0x1f && b2 == 0x8b;
     return gzip ? new GZIPInputStream(in, 1 << 16) : in;
-  }
-
-  private FileSystem fileSystem(Path path) {
-    try {
-      return path.getFileSystem(hadoopConf);
-    } catch (IOException e) {
-      throw new InputFileException(path + ": no file system for this path (" + e.getMessage() + ")", e);
-    }
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
   }
 }

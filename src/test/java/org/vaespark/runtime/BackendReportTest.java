@@ -1,4 +1,4 @@
-package org.vaespark.train;
+package org.vaespark.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

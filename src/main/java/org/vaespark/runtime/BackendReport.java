@@ -1,4 +1,4 @@
-package org.vaespark.train;
+package org.vaespark.runtime;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -12,11 +12,9 @@ import java.util.stream.IntStream;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.resource.ResourceInformation;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.vaespark.runtime.NativeBuilds;
 
 /**
  * Logs, at the start of training, which ND4J backend and devices the driver and each executor use: the backend
@@ -69,10 +67,10 @@ public final class BackendReport {
       }
       line.append(", CUDA devices ").append(names);
     }
-    TaskContext task = TaskContext.get();
-    if (task != null) {
-      ResourceInformation gpu = task.resources().get("gpu").getOrElse(() -> null);
-      line.append(gpu == null ? ", no GPU assigned by Spark" : ", Spark GPU addresses " + String.join(",", gpu.addresses()));
+    if (TaskContext.get() != null) {
+      line.append(Devices.assignedGpu()
+          .map(gpu -> ", Spark GPU addresses " + String.join(",", gpu.addresses()))
+          .orElse(", no GPU assigned by Spark"));
     }
     return line.toString();
   }

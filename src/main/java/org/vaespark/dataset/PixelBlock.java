@@ -1,4 +1,6 @@
-package org.vaespark.io;
+package org.vaespark.dataset;
+
+import org.vaespark.error.InputFileException;
 
 import java.io.Serializable;
 import java.util.List;
@@ -19,13 +21,13 @@ public final class PixelBlock implements Serializable {
 
   public PixelBlock(List<byte[]> examples) {
     rows = examples.size();
-    pixels = new byte[rows * IdxReader.PIXELS];
+    pixels = new byte[rows * Images.PIXELS];
     for (int i = 0; i < rows; i++) {
       byte[] example = examples.get(i);
-      if (example.length != IdxReader.PIXELS) {
-        throw new InputFileException("an example has " + example.length + " pixel bytes, expected " + IdxReader.PIXELS);
+      if (example.length != Images.PIXELS) {
+        throw new InputFileException("an example has " + example.length + " pixel bytes, expected " + Images.PIXELS);
       }
-      System.arraycopy(example, 0, pixels, i * IdxReader.PIXELS, IdxReader.PIXELS);
+      System.arraycopy(example, 0, pixels, i * Images.PIXELS, Images.PIXELS);
     }
   }
 
@@ -64,10 +66,10 @@ public final class PixelBlock implements Serializable {
   public INDArray batch(int[] order, int index, int batchSize) {
     int from = index * batchSize;
     int n = Math.min(batchSize, rows - from);
-    float[] out = new float[n * IdxReader.PIXELS];
+    float[] out = new float[n * Images.PIXELS];
     for (int r = 0; r < n; r++) {
-      MnistDataset.toUnitFloats(pixels, order[from + r] * IdxReader.PIXELS, out, r * IdxReader.PIXELS);
+      Images.toUnitFloats(pixels, order[from + r] * Images.PIXELS, out, r * Images.PIXELS);
     }
-    return Nd4j.create(out, new long[] {n, IdxReader.PIXELS}, DataType.FLOAT);
+    return Nd4j.create(out, new long[] {n, Images.PIXELS}, DataType.FLOAT);
   }
 }

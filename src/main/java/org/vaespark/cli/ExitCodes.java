@@ -1,0 +1,59 @@
+package org.vaespark.cli;
+
+import java.io.PrintWriter;
+import org.nd4j.linalg.factory.Nd4jBackend;
+import org.vaespark.error.ExitCode;
+import org.vaespark.error.VaeException;
+import org.vaespark.runtime.NativeBuilds;
+
+/**
+ * The one place that turns a failure into an exit code and a message. A {@link VaeException} carries its own
+ * code and a message that says what to do; a native library that would not load anywhere in the cause chain
+ * (driver or executor) is a missing backend; anything else is a bug and gets its stack trace.
+ */
+final class ExitCodes {
+  private ExitCodes() {}
+
+  static ExitCode of(Throwable failure) {
+    if (failure instanceof VaeException known) {
+      return known.exitCode();
+    }
+    return backendFailure(failure) != null ? ExitCode.NO_BACKEND : ExitCode.FAILURE;
+  }
+
+  /** Prints what the user needs to act on {@code failure} and returns the code to exit with. */
+  static int report(Throwable failure, PrintWriter err) {
+    ExitCode code = of(failure);
+    if (failure instanceof VaeException) {
+      err.println("error: " + failure.getMessage());
+    } else if (code == ExitCode.NO_BACKEND) {
+      err.println("error: ND4J could not load its native backend (" + backendFailure(failure) + "). The CPU jar "
+          + "needs an x86-64 Linux node (the tool picks the generic, AVX2 or AVX-512 build from the CPU: "
+          + NativeBuilds.PROPERTY + " overrides it); the CUDA jar needs an NVIDIA driver, CUDA 11.6 and cuDNN 8.3 "
+          + "on every node (README, 'GPU executors').");
+    } else {
+      err.println("error: " + failure);
+      failure.printStackTrace(err);
+    }
+    err.flush();
+    return code.code();
+  }
+
+  /** The first line of a native-backend failure anywhere in the cause chain, or null. */
+  static String backendFailure(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      String message = String.valueOf(t.getMessage());
+      if (t instanceof UnsatisfiedLinkError
+          || t instanceof Nd4jBackend.NoAvailableBackendException
+          || message.contains("NoAvailableBackendException")
+          || message.contains("UnsatisfiedLinkError")) {
+        String line = message.lines()
+            .filter(l -> l.contains("NoAvailableBackendException") || l.contains("UnsatisfiedLinkError"))
+            .findFirst()
+            .orElse(message.lines().findFirst().orElse(""));
+        return t.getClass().getSimpleName() + ": " + line.trim();
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,34 @@
+package org.vaespark.runtime;
+
+import java.util.Optional;
+import org.apache.spark.TaskContext;
+import org.apache.spark.resource.ResourceInformation;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Where ND4J runs inside a Spark task. */
+public final class Devices {
+  private Devices() {}
+
+  /** The GPU Spark assigned to the running task ({@code spark.task.resource.gpu.amount}); empty outside a task. */
+  public static Optional<ResourceInformation> assignedGpu() {
+    TaskContext task = TaskContext.get();
+    if (task == null) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(task.resources().get("gpu").getOrElse(() -> null));
+  }
+
+  /**
+   * With Spark's GPU scheduling, makes this task thread's ND4J work run on the GPU that Spark assigned to the
+   * task, so executors sharing a node do not all use GPU 0. Does nothing on the CPU backend or outside a task.
+   * Call before the task's first ND4J allocation.
+   */
+  public static void bindTaskToAssignedGpu() {
+    if (Nd4j.getEnvironment().isCPU()) {
+      return;
+    }
+    assignedGpu()
+        .filter(gpu -> gpu.addresses().length > 0)
+        .ifPresent(gpu -> Nd4j.getAffinityManager().unsafeSetDevice(Integer.parseInt(gpu.addresses()[0].trim())));
+  }
+}

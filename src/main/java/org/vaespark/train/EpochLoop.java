@@ -1,0 +1,126 @@
+package org.vaespark.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vaespark.config.Settings;
+import org.vaespark.dataset.Minibatches;
+import org.vaespark.dataset.MnistDataset;
+import org.vaespark.error.TrainingDivergedException;
+import org.vaespark.evaluate.ElboEvaluator;
+import org.vaespark.job.JobContext;
+import org.vaespark.model.EpochMetrics;
+import org.vaespark.model.VaeWeights;
+
+/**
+ * The epoch loop: each epoch trains with parameter averaging ({@link AveragingTrainer}), then measures the train
+ * and held-out negative ELBO on the executors, checks for divergence and hands the epoch to {@link Resume} for
+ * its checkpoint. Every epoch runs under its own Spark job group, so the Spark UI shows which epoch a stage is.
+ */
+final class EpochLoop {
+  private static final Logger LOG = LoggerFactory.getLogger(EpochLoop.class);
+
+  private final JobContext context;
+  private final Settings.TrainingSettings training;
+  private final JavaSparkContext sc;
+  private final long trainExamples;
+
+  EpochLoop(JobContext context, long trainExamples) {
+    this.context = context;
+    this.training = context.settings().training();
+    this.sc = context.sparkContext();
+    this.trainExamples = trainExamples;
+  }
+
+  /** The network after every epoch from {@code start} on, with the metrics of all epochs and their seconds. */
+  record Trained(List<EpochMetrics> history, double seconds) {}
+
+  Trained run(Resume.Start start, int workers, Resume resume) {
+    MultiLayerNetwork network = start.network();
+    List<EpochMetrics> history = new ArrayList<>(start.history());
+    double seconds = start.seconds();
+    JavaRDD<INDArray> testBatches = Minibatches.cached(
+        context.spark(), context.settings().paths().dataset(), MnistDataset.TEST, training.evalBatchSize());
+    try (AveragingTrainer trainer =
+        AveragingTrainer.of(context.spark(), context.settings(), network.getLayerWiseConfigurations(), workers)) {
+      logPlan(trainer, network);
+      JavaRDD<INDArray> trainBatches = trainer.evaluationBatches(training.evalBatchSize());
+      for (int epoch = start.epoch() + 1; epoch <= training.epochs(); epoch++) {
+        long t0 = System.nanoTime();
+        history.add(epoch(trainer, network, trainBatches, testBatches, epoch));
+        seconds += (System.nanoTime() - t0) / 1e9;
+        resume.afterEpoch(network, epoch, history, seconds);
+      }
+    } catch (TrainingDivergedException e) {
+      throw Divergence.withResumeHint(e, resume);
+    } finally {
+      sc.clearJobGroup();
+      testBatches.unpersist(false);
+    }
+    return new Trained(history, seconds);
+  }
+
+  private EpochMetrics epoch(
+      AveragingTrainer trainer, MultiLayerNetwork network, JavaRDD<INDArray> trainBatches,
+      JavaRDD<INDArray> testBatches, int epoch) {
+    LOG.info("Starting epoch {} of {}", epoch, training.epochs());
+    sc.setJobGroup("train-epoch-" + epoch, "train: epoch " + epoch + " of " + training.epochs(), false);
+    long t0 = System.nanoTime();
+    network.getLayerWiseConfigurations().setEpochCount(epoch - 1);
+    AveragingTrainer.EpochTimes times = Divergence.fit(trainer, network, epoch);
+    LOG.info("Epoch {} rounds: {} x {} workers, {} s: steps {} s, round overhead {} s, driver averaging {} s",
+        epoch, times.rounds(), trainer.workers(), f(times.seconds()), f(times.stepSeconds()),
+        f(times.overheadSeconds()), f(times.averagingSeconds()));
+    double epochSeconds = (System.nanoTime() - t0) / 1e9;
+
+    sc.setJobGroup("eval-epoch-" + epoch, "train: evaluate ELBO after epoch " + epoch, false);
+    Broadcast<VaeWeights> weights = sc.broadcast(VaeWeights.of(network));
+    VaeWeights.ElboSums train = ElboEvaluator.evaluate(trainBatches, weights, training.seed());
+    VaeWeights.ElboSums test = ElboEvaluator.evaluate(testBatches, weights, ElboEvaluator.heldOutSeed(training.seed()));
+    weights.destroy();
+    EpochMetrics metrics = metrics(epoch, train, test, epochSeconds);
+    log(metrics);
+    Divergence.check(metrics);
+    return metrics;
+  }
+
+  private EpochMetrics metrics(int epoch, VaeWeights.ElboSums train, VaeWeights.ElboSums test, double seconds) {
+    return new EpochMetrics(
+        epoch,
+        train.negElboPerExample(),
+        train.reconstructionPerExample(),
+        train.klPerExample(),
+        test.negElboPerExample(),
+        test.reconstructionPerExample(),
+        test.klPerExample(),
+        seconds,
+        trainExamples / seconds);
+  }
+
+  private void logPlan(AveragingTrainer trainer, MultiLayerNetwork network) {
+    LOG.info("Training VAE {} with {} parameters on {} examples: {} workers x {} native threads, {} step, batch {} "
+            + "per worker, averaging every {} batches ({} rounds per epoch), outer momentum {}",
+        context.settings().model(), network.numParams(), trainExamples, trainer.workers(), trainer.plan().threads,
+        training.step(), training.batchSizePerWorker(), training.averagingFrequency(), trainer.roundsPerEpoch(),
+        training.outerMomentum());
+  }
+
+  private void log(EpochMetrics m) {
+    LOG.info("Epoch {} of {}: train -ELBO {} (rec {}, KL {}), held-out -ELBO {} (rec {}, KL {}) nats/example, {} s, "
+            + "{} examples/s",
+        m.epoch(), training.epochs(), f(m.trainNegElbo()), f(m.trainReconstruction()), f(m.trainKl()),
+        f(m.testNegElbo()), f(m.testReconstruction()), f(m.testKl()), f(m.epochSeconds()),
+        Math.round(m.examplesPerSecond()));
+  }
+
+  static String f(double value) {
+    return String.format(Locale.ROOT, "%.2f", value);
+  }
+}

@@ -1,0 +1,111 @@
+package org.vaespark.train;
+
+import java.util.List;
+import java.util.Optional;
+import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vaespark.config.Settings;
+import org.vaespark.dataset.MnistDataset;
+import org.vaespark.error.SettingsException;
+import org.vaespark.job.JobContext;
+import org.vaespark.model.EpochMetrics;
+import org.vaespark.model.VaeNetworks;
+
+/**
+ * Resume and checkpointing: where training starts (the newest compatible checkpoint when resuming is on, else a
+ * new network), the checkpoint written after every {@code vae.training.checkpoint.interval} epochs, and what a
+ * failed run leaves to resume from.
+ */
+final class Resume {
+  private static final Logger LOG = LoggerFactory.getLogger(Resume.class);
+
+  private final JobContext context;
+  private final Settings.TrainingSettings training;
+  private final Checkpoints checkpoints;
+  private final MnistDataset.Manifest manifest;
+
+  Resume(JobContext context, MnistDataset.Manifest manifest) {
+    this.context = context;
+    this.training = context.settings().training();
+    this.checkpoints = new Checkpoints(
+        context.storage(), new Path(context.settings().paths().checkpoints()), training.checkpoint().keep());
+    this.manifest = manifest;
+  }
+
+  /** Where training starts: the network, the epochs already done, their metrics and the seconds they took. */
+  record Start(MultiLayerNetwork network, int epoch, List<EpochMetrics> history, double seconds) {}
+
+  Start start() {
+    if (!training.checkpoint().resume()) {
+      checkpoints.clear();
+      return fresh();
+    }
+    Optional<Checkpoints.Checkpoint> latest = checkpoints.latest();
+    return latest.isEmpty() ? fresh() : from(latest.get());
+  }
+
+  /** Writes a checkpoint if {@code epoch} is at the interval. */
+  void afterEpoch(MultiLayerNetwork network, int epoch, List<EpochMetrics> history, double seconds) {
+    int interval = training.checkpoint().interval();
+    if (interval == 0 || epoch % interval != 0) {
+      return;
+    }
+    TrainingState state = new TrainingState(
+        epoch, network.getLayerWiseConfigurations().getIterationCount(), training.seed(), List.copyOf(history),
+        seconds, manifest.fingerprint(), context.settings().model(), context.now().toString());
+    Path written = checkpoints.write(network, state);
+    LOG.info("Checkpoint of epoch {} written to {}", epoch, written);
+  }
+
+  /** What a failed run leaves behind, for its error message. */
+  String lastGood() {
+    List<Path> complete = checkpoints.complete();
+    if (complete.isEmpty()) {
+      return "no checkpoint was written yet";
+    }
+    return "the last good checkpoint, " + complete.get(complete.size() - 1)
+        + ", is kept, and training resumes from it when run again";
+  }
+
+  /** After the model is published: the checkpoints are no longer needed. */
+  void finished() {
+    checkpoints.clear();
+  }
+
+  private Start fresh() {
+    return new Start(VaeNetworks.create(context.settings().model(), training), 0, List.of(), 0);
+  }
+
+  private Start from(Checkpoints.Checkpoint checkpoint) {
+    TrainingState state = checkpoint.state();
+    requireCompatible(checkpoint);
+    MultiLayerNetwork network = checkpoint.network();
+    double checkpointRate = network.getLearningRate(0);
+    if (checkpointRate != training.learningRate()) {
+      LOG.info("Learning rate changed since the checkpoint: {} -> {}", checkpointRate, training.learningRate());
+      network.setLearningRate(training.learningRate());
+    }
+    LOG.info("Resuming from checkpoint {}: epoch {} of {} done, iteration {}, held-out -ELBO {}",
+        checkpoint.folder(), state.epoch(), training.epochs(), state.iterations(),
+        EpochLoop.f(state.history().get(state.history().size() - 1).testNegElbo()));
+    return new Start(network, state.epoch(), state.history(), state.trainingSeconds());
+  }
+
+  private void requireCompatible(Checkpoints.Checkpoint checkpoint) {
+    TrainingState state = checkpoint.state();
+    Settings settings = context.settings();
+    String restart = ": set vae.training.checkpoint.resume = false to start over, or delete " + checkpoints.root();
+    if (!state.datasetFingerprint().equals(manifest.fingerprint())) {
+      throw new SettingsException("checkpoint " + checkpoint.folder() + " was trained on data with fingerprint "
+          + state.datasetFingerprint() + ", but the dataset at " + settings.paths().dataset() + " has fingerprint "
+          + manifest.fingerprint() + restart);
+    }
+    if (!state.model().equals(settings.model()) || state.seed() != training.seed()) {
+      throw new SettingsException("checkpoint " + checkpoint.folder() + " has model " + state.model() + " and seed "
+          + state.seed() + ", but vae.model is " + settings.model() + " and vae.training.seed is " + training.seed()
+          + restart);
+    }
+  }
+}
