@@ -1,11 +1,6 @@
 package org.vaespark.bench;
 
-import java.io.IOException;
-import java.io.StringReader;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,28 +25,30 @@ public final class BenchReport {
   /** The epoch at which both held-out losses are compared. */
   public static final int COMPARE_EPOCH = 20;
 
-  private static final Pattern PREPARE_TIME = Pattern.compile("time +prepare (\\d+) images in ([0-9.]+) s");
+  private static final Pattern PREPARE_TIME =
+      Pattern.compile("time +prepare (\\d+) images in ([0-9.]+) s");
   private static final Pattern GENERATE_TIME =
       Pattern.compile("time +generate ([0-9.]+) s, embeddings of (\\d+) examples in ([0-9.]+) s");
 
-  private final Path dir;
+  private final BenchFiles files;
   private final Map<String, Object> report = new LinkedHashMap<>();
 
   BenchReport(Path dir) {
-    this.dir = dir;
+    this.files = new BenchFiles(dir);
   }
 
   public static void main(String[] args) {
     Path dir = Path.of(args[0]);
     Map<String, Object> report = new BenchReport(dir).build();
-    write(dir.resolve("report.json"), Json.pretty(report));
-    write(dir.resolve("report.md"), markdown(report));
-    System.out.println("report: " + dir.resolve("report.json") + " and " + dir.resolve("report.md"));
+    BenchFiles.write(dir.resolve("report.json"), Json.pretty(report));
+    BenchFiles.write(dir.resolve("report.md"), BenchMarkdown.render(report));
+    System.out.println(
+        "report: " + dir.resolve("report.json") + " and " + dir.resolve("report.md"));
   }
 
   Map<String, Object> build() {
-    Properties machine = properties("machine.properties");
-    Properties torch = properties("torch.properties");
+    Properties machine = files.properties("machine.properties");
+    Properties torch = files.properties("torch.properties");
     bundled(torch);
     seventyK(machine, torch);
     memory();
@@ -59,42 +56,64 @@ public final class BenchReport {
     workersScaling();
     dl4jStep();
     Map<String, Object> machineInfo = new LinkedHashMap<>();
-    machine.stringPropertyNames().stream().sorted().forEach(k -> machineInfo.put(k, machine.getProperty(k)));
+    machine.stringPropertyNames().stream()
+        .sorted()
+        .forEach(k -> machineInfo.put(k, machine.getProperty(k)));
     report.put("machine", machineInfo);
-    put("torch_version", torch.getProperty("torch_version"), torch.getProperty("torch_reason", "no torch.properties"));
+    put(
+        "torch_version",
+        torch.getProperty("torch_version"),
+        torch.getProperty("torch_reason", "no torch.properties"));
     report.put("torch_threads", torch.getProperty("torch_threads"));
-    report.put("notes", List.of(
-        "Epoch seconds are training time only; both tools evaluate the held-out loss outside them.",
-        "Throughput figures are medians over every epoch after the first, of all runs of that kind.",
-        "Ours and the reference ran alternately in this run, on the same cores, with the same thread count."));
+    report.put(
+        "notes",
+        List.of(
+            "Epoch seconds are training time only; both tools evaluate the held-out loss outside them.",
+            "Throughput figures are medians over every epoch after the first, of all runs of that kind.",
+            "Ours and the reference ran alternately in this run, on the same cores, with the same thread count."));
     return report;
   }
 
   private void bundled(Properties torch) {
-    List<EpochLog> ours = runs("ours-bundled-%d/model/metrics.jsonl", true);
-    List<EpochLog> theirs = runs("torch-bundled-%d.log", false);
+    List<EpochLog> ours = files.runs("ours-bundled-%d/model/metrics.jsonl", true);
+    List<EpochLog> theirs = files.runs("torch-bundled-%d.log", false);
     String noTorch = torch.getProperty("torch_reason", "the reference did not run");
-    put("train_examples_per_second", EpochLog.steadyThroughput(ours), "our bundled-sample runs are missing");
-    put("first_epoch_seconds", median(ours.stream().map(EpochLog::firstEpochSeconds).toList()), "no run of ours");
+    put(
+        "train_examples_per_second",
+        EpochLog.steadyThroughput(ours),
+        "our bundled-sample runs are missing");
+    put(
+        "first_epoch_seconds",
+        median(ours.stream().map(EpochLog::firstEpochSeconds).toList()),
+        "no run of ours");
     put("torch_examples_per_second", EpochLog.steadyThroughput(theirs), noTorch);
-    put("torch_first_epoch_seconds", median(theirs.stream().map(EpochLog::firstEpochSeconds).toList()), noTorch);
+    put(
+        "torch_first_epoch_seconds",
+        median(theirs.stream().map(EpochLog::firstEpochSeconds).toList()),
+        noTorch);
     ratio("throughput_ratio_vs_torch", "train_examples_per_second", "torch_examples_per_second");
-    OptionalDouble oursTo = median(ours.stream().map(l -> l.secondsTo(TARGET_NATS)).toList());
-    OptionalDouble theirsTo = median(theirs.stream().map(l -> l.secondsTo(TARGET_NATS)).toList());
+    OptionalDouble oursTo =
+        median(ours.stream().map(l -> l.secondsTo(TARGET_NATS)).toList());
+    OptionalDouble theirsTo =
+        median(theirs.stream().map(l -> l.secondsTo(TARGET_NATS)).toList());
     put("seconds_to_115_nats", oursTo, notReached(ours));
     put("torch_seconds_to_115_nats", theirsTo, theirs.isEmpty() ? noTorch : notReached(theirs));
     ratio("time_to_quality_ratio_vs_torch", "torch_seconds_to_115_nats", "seconds_to_115_nats");
-    put("test_neg_elbo_after_20_epochs", median(ours.stream().map(l -> l.testNegElboAfter(COMPARE_EPOCH)).toList()),
+    put(
+        "test_neg_elbo_after_20_epochs",
+        median(ours.stream().map(l -> l.testNegElboAfter(COMPARE_EPOCH)).toList()),
         "no run of ours reached epoch " + COMPARE_EPOCH);
-    put("torch_test_neg_elbo_after_20_epochs",
+    put(
+        "torch_test_neg_elbo_after_20_epochs",
         median(theirs.stream().map(l -> l.testNegElboAfter(COMPARE_EPOCH)).toList()),
         theirs.isEmpty() ? noTorch : "no reference run reached epoch " + COMPARE_EPOCH);
   }
 
   private void seventyK(Properties machine, Properties torch) {
-    String noData = machine.getProperty("fashion_mnist_reason", "the 70,000-image runs did not run");
-    Map<String, double[]> jobs = jobs();
-    String prepareLog = read("ours-70k-prepare.log");
+    String noData =
+        machine.getProperty("fashion_mnist_reason", "the 70,000-image runs did not run");
+    Map<String, double[]> jobs = files.jobs();
+    String prepareLog = files.read("ours-70k-prepare.log");
     Matcher prepare = prepareLog == null ? null : PREPARE_TIME.matcher(prepareLog);
     if (prepare != null && prepare.find()) {
       double images = Double.parseDouble(prepare.group(1));
@@ -105,17 +124,26 @@ public final class BenchReport {
     } else {
       put("prepare_images_per_second", OptionalDouble.empty(), noData);
     }
-    String generateLog = read("ours-70k-generate.log");
+    String generateLog = files.read("ours-70k-generate.log");
     Matcher generate = generateLog == null ? null : GENERATE_TIME.matcher(generateLog);
     if (generate != null && generate.find()) {
       double examples = Double.parseDouble(generate.group(2));
-      report.put("generate_embeddings_per_second", examples / Double.parseDouble(generate.group(3)));
-      startup("generate_startup_seconds", jobs.get("ours-70k-generate"), Double.parseDouble(generate.group(1)));
+      report.put(
+          "generate_embeddings_per_second", examples / Double.parseDouble(generate.group(3)));
+      startup(
+          "generate_startup_seconds",
+          jobs.get("ours-70k-generate"),
+          Double.parseDouble(generate.group(1)));
     } else {
       put("generate_embeddings_per_second", OptionalDouble.empty(), noData);
     }
-    put("train_examples_per_second_70k", EpochLog.steadyThroughput(runs("ours-70k/model/metrics.jsonl", true)), noData);
-    put("torch_examples_per_second_70k", EpochLog.steadyThroughput(runs("torch-70k.log", false)),
+    put(
+        "train_examples_per_second_70k",
+        EpochLog.steadyThroughput(files.runs("ours-70k/model/metrics.jsonl", true)),
+        noData);
+    put(
+        "torch_examples_per_second_70k",
+        EpochLog.steadyThroughput(files.runs("torch-70k.log", false)),
         torch.containsKey("torch_reason") ? torch.getProperty("torch_reason") : noData);
   }
 
@@ -129,7 +157,7 @@ public final class BenchReport {
 
   private void memory() {
     Map<String, Object> peaks = new LinkedHashMap<>();
-    jobs().forEach((name, job) -> {
+    files.jobs().forEach((name, job) -> {
       if (!name.startsWith("torch")) {
         peaks.put(name, job[1]);
       }
@@ -138,8 +166,10 @@ public final class BenchReport {
       put("peak_memory_mb", OptionalDouble.empty(), "no job's memory was sampled");
     } else {
       report.put("peak_memory_mb", peaks);
-      report.put("peak_memory_note", "peak resident set (VmHWM) of each job's JVM: driver and executors (local mode) "
-          + "heap plus off-heap ND4J/JavaCPP memory");
+      report.put(
+          "peak_memory_note",
+          "peak resident set (VmHWM) of each job's JVM: driver and executors (local mode) "
+              + "heap plus off-heap ND4J/JavaCPP memory");
     }
   }
 
@@ -147,13 +177,13 @@ public final class BenchReport {
     long flops = FlopCount.perExample(
         new Settings.ModelSettings(List.of(400), List.of(400), 20, "relu"), Images.PIXELS);
     report.put("flops_per_example", flops);
-    String gemm = read("gemm.json");
+    String gemm = files.read("gemm.json");
     if (gemm == null) {
       put("gemm_gflops", OptionalDouble.empty(), "the GEMM probe did not run");
       put("roofline_share", OptionalDouble.empty(), "no GEMM rate");
       return;
     }
-    Map<?, ?> probe = Json.parse(gemm.trim(), Map.class, dir.resolve("gemm.json").toString());
+    Map<?, ?> probe = Json.parse(gemm.trim(), Map.class, "gemm.json");
     double gflops = ((Number) probe.get("gemm_gflops")).doubleValue();
     report.put("gemm_gflops", gflops);
     report.put("gemm_probe", probe);
@@ -167,15 +197,21 @@ public final class BenchReport {
 
   /** The same training through DL4J's own VAE layer ({@code vae.training.step = dl4j}), against the fused step. */
   private void dl4jStep() {
-    put("dl4j_step_train_examples_per_second",
-        EpochLog.steadyThroughput(runs("ours-dl4j-step/model/metrics.jsonl", true)), "the DL4J-layer run did not run (--quick)");
-    ratio("fused_step_speedup_vs_dl4j", "train_examples_per_second", "dl4j_step_train_examples_per_second");
+    put(
+        "dl4j_step_train_examples_per_second",
+        EpochLog.steadyThroughput(files.runs("ours-dl4j-step/model/metrics.jsonl", true)),
+        "the DL4J-layer run did not run (--quick)");
+    ratio(
+        "fused_step_speedup_vs_dl4j",
+        "train_examples_per_second",
+        "dl4j_step_train_examples_per_second");
   }
 
   private void workersScaling() {
     Map<String, Object> scaling = new LinkedHashMap<>();
     for (int workers : new int[] {1, 2}) {
-      OptionalDouble rate = EpochLog.steadyThroughput(runs("ours-workers-" + workers + "/model/metrics.jsonl", true));
+      OptionalDouble rate = EpochLog.steadyThroughput(
+          files.runs("ours-workers-" + workers + "/model/metrics.jsonl", true));
       scaling.put(String.valueOf(workers), rate.isPresent() ? rate.getAsDouble() : null);
     }
     if (scaling.values().stream().allMatch(v -> v == null)) {
@@ -185,57 +221,32 @@ public final class BenchReport {
     }
   }
 
-  /** Runs 1, 2, ... of a kind, as far as their files exist; a single file name without %d is one run. */
-  private List<EpochLog> runs(String pattern, boolean metrics) {
-    List<EpochLog> logs = new ArrayList<>();
-    for (int run = 1; run <= 9; run++) {
-      String text = read(String.format(Locale.ROOT, pattern, run));
-      if (text == null) {
-        break;
-      }
-      EpochLog log = metrics ? EpochLog.ofMetrics(text, pattern) : EpochLog.ofTorch(text);
-      if (!log.isEmpty()) {
-        logs.add(log);
-      }
-      if (!pattern.contains("%d")) {
-        break;
-      }
-    }
-    return logs;
-  }
-
-  /** name -> {wall seconds, peak MB} from jobs.tsv. */
-  private Map<String, double[]> jobs() {
-    Map<String, double[]> jobs = new LinkedHashMap<>();
-    String tsv = read("jobs.tsv");
-    if (tsv != null) {
-      for (String line : tsv.split("\n")) {
-        String[] f = line.trim().split("\t");
-        if (f.length == 3) {
-          jobs.put(f[0], new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[2])});
-        }
-      }
-    }
-    return jobs;
-  }
-
   private static String notReached(List<EpochLog> logs) {
     if (logs.isEmpty()) {
       return "no run";
     }
     double best = logs.stream().mapToDouble(EpochLog::bestTestNegElbo).min().orElse(Double.NaN);
     int epochs = logs.stream().mapToInt(l -> l.epochs().size()).max().orElse(0);
-    return String.format(Locale.ROOT, "the held-out loss did not reach %.0f nats in %d epochs (best %.2f)",
-        TARGET_NATS, epochs, best);
+    return String.format(
+        Locale.ROOT,
+        "the held-out loss did not reach %.0f nats in %d epochs (best %.2f)",
+        TARGET_NATS,
+        epochs,
+        best);
   }
 
   private static OptionalDouble median(List<OptionalDouble> values) {
-    List<Double> present = values.stream().filter(OptionalDouble::isPresent).map(OptionalDouble::getAsDouble).toList();
+    List<Double> present = values.stream()
+        .filter(OptionalDouble::isPresent)
+        .map(OptionalDouble::getAsDouble)
+        .toList();
     return present.size() == values.size() ? EpochLog.median(present) : OptionalDouble.empty();
   }
 
   private void ratio(String key, String numerator, String denominator) {
-    if (report.get(numerator) instanceof Double n && report.get(denominator) instanceof Double d && d > 0) {
+    if (report.get(numerator) instanceof Double n
+        && report.get(denominator) instanceof Double d
+        && d > 0) {
       report.put(key, n / d);
     } else {
       put(key, OptionalDouble.empty(), "needs both " + numerator + " and " + denominator);
@@ -256,86 +267,5 @@ public final class BenchReport {
     if (value == null) {
       report.put(key + "_reason", reason);
     }
-  }
-
-  private Properties properties(String name) {
-    Properties p = new Properties();
-    String text = read(name);
-    if (text != null) {
-      try {
-        p.load(new StringReader(text));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-    return p;
-  }
-
-  private String read(String name) {
-    Path file = dir.resolve(name);
-    try {
-      return Files.isRegularFile(file) ? Files.readString(file) : null;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
-    }
-  }
-
-  private static void write(Path file, String text) {
-    try {
-      Files.writeString(file, text);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
-  }
-
-  /** The table a person reads in ten seconds: ours, the reference, the ratio. */
-  static String markdown(Map<String, Object> r) {
-    StringBuilder md = new StringBuilder("# Benchmark report\n\n");
-    Object machine = r.get("machine");
-    md.append("Machine: ").append(machine).append("\n\nPyTorch: ").append(r.get("torch_version"))
-        .append(", ").append(r.get("torch_threads")).append(" threads\n\n");
-    md.append("| figure | ours | PyTorch | ratio |\n| --- | --- | --- | --- |\n");
-    row(md, r, "training examples/s (bundled 8k, steady)", "train_examples_per_second", "torch_examples_per_second",
-        "throughput_ratio_vs_torch");
-    row(md, r, "first epoch, s", "first_epoch_seconds", "torch_first_epoch_seconds", null);
-    row(md, r, "seconds to 115 nats held-out (training time)", "seconds_to_115_nats", "torch_seconds_to_115_nats",
-        "time_to_quality_ratio_vs_torch");
-    row(md, r, "held-out -ELBO after 20 epochs", "test_neg_elbo_after_20_epochs",
-        "torch_test_neg_elbo_after_20_epochs", null);
-    row(md, r, "training examples/s (60k Fashion-MNIST)", "train_examples_per_second_70k",
-        "torch_examples_per_second_70k", null);
-    row(md, r, "prepare images/s (70k)", "prepare_images_per_second", null, null);
-    row(md, r, "generate embeddings/s (70k)", "generate_embeddings_per_second", null, null);
-    row(md, r, "training examples/s through DL4J's own layer (step = dl4j)", "dl4j_step_train_examples_per_second",
-        null, "fused_step_speedup_vs_dl4j");
-    row(md, r, "GEMM GFLOP/s through ND4J", "gemm_gflops", null, null);
-    row(md, r, "roofline share", "roofline_share", null, null);
-    md.append("\nRatios: throughput = ours / PyTorch; time to quality = PyTorch's seconds / ours (above 1: we are faster).\n");
-    md.append("\nWorkers scaling (examples/s): ").append(r.get("workers_scaling"))
-        .append("\n\nPeak memory (MB): ").append(r.get("peak_memory_mb")).append('\n');
-    List<String> reasons = new ArrayList<>();
-    r.forEach((k, v) -> {
-      if (k.endsWith("_reason")) {
-        reasons.add("- `" + k.substring(0, k.length() - "_reason".length()) + "`: " + v);
-      }
-    });
-    if (!reasons.isEmpty()) {
-      md.append("\nNot measured:\n").append(String.join("\n", reasons)).append('\n');
-    }
-    return md.toString();
-  }
-
-  private static void row(StringBuilder md, Map<String, Object> r, String label, String ours, String theirs,
-      String ratio) {
-    md.append("| ").append(label).append(" | ").append(cell(r.get(ours))).append(" | ")
-        .append(theirs == null ? "" : cell(r.get(theirs))).append(" | ")
-        .append(ratio == null ? "" : cell(r.get(ratio))).append(" |\n");
-  }
-
-  private static String cell(Object value) {
-    if (value instanceof Double d) {
-      return Math.abs(d) >= 100 ? String.format(Locale.ROOT, "%.0f", d) : String.format(Locale.ROOT, "%.2f", d);
-    }
-    return value == null ? "n/a" : value.toString();
   }
 }

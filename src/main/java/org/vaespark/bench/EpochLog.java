@@ -18,7 +18,8 @@ public record EpochLog(List<Epoch> epochs) {
   public record Epoch(int epoch, double seconds, double examplesPerSecond, double testNegElbo) {}
 
   private static final Pattern TORCH_LINE = Pattern.compile(
-      "^epoch (\\d+) train_loss (\\S+) test_loss (\\S+) epoch_s (\\S+) examples_per_s (\\S+)\\s*$", Pattern.MULTILINE);
+      "^epoch (\\d+) train_loss (\\S+) test_loss (\\S+) epoch_s (\\S+) examples_per_s (\\S+)\\s*$",
+      Pattern.MULTILINE);
 
   /** Our {@code metrics.jsonl}: one JSON object per epoch. */
   public static EpochLog ofMetrics(String jsonl, String source) {
@@ -37,8 +38,11 @@ public record EpochLog(List<Epoch> epochs) {
     List<Epoch> epochs = new ArrayList<>();
     Matcher m = TORCH_LINE.matcher(output);
     while (m.find()) {
-      epochs.add(new Epoch(Integer.parseInt(m.group(1)), Double.parseDouble(m.group(4)),
-          Double.parseDouble(m.group(5)), Double.parseDouble(m.group(3))));
+      epochs.add(new Epoch(
+          Integer.parseInt(m.group(1)),
+          Double.parseDouble(m.group(4)),
+          Double.parseDouble(m.group(5)),
+          Double.parseDouble(m.group(3))));
     }
     return new EpochLog(List.copyOf(epochs));
   }
@@ -49,7 +53,9 @@ public record EpochLog(List<Epoch> epochs) {
 
   /** Seconds of the first epoch (start-up effects: JIT, caches, first allocations). */
   public OptionalDouble firstEpochSeconds() {
-    return epochs.isEmpty() ? OptionalDouble.empty() : OptionalDouble.of(epochs.get(0).seconds());
+    return epochs.isEmpty()
+        ? OptionalDouble.empty()
+        : OptionalDouble.of(epochs.get(0).seconds());
   }
 
   /** Steady-state throughput: the median examples/s over the epochs after the first, of all given logs. */
@@ -75,7 +81,10 @@ public record EpochLog(List<Epoch> epochs) {
 
   /** The held-out loss after the given epoch, if the run got that far. */
   public OptionalDouble testNegElboAfter(int epoch) {
-    return epochs.stream().filter(e -> e.epoch() == epoch).mapToDouble(Epoch::testNegElbo).findFirst();
+    return epochs.stream()
+        .filter(e -> e.epoch() == epoch)
+        .mapToDouble(Epoch::testNegElbo)
+        .findFirst();
   }
 
   public double bestTestNegElbo() {
@@ -89,6 +98,7 @@ public record EpochLog(List<Epoch> epochs) {
     }
     List<Double> sorted = values.stream().sorted().toList();
     int n = sorted.size();
-    return OptionalDouble.of(n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2);
+    return OptionalDouble.of(
+        n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2);
   }
 }

@@ -28,6 +28,8 @@ public final class FlopCount {
     layers.add(new long[] {previous, inputs});
     long forward = layers.stream().mapToLong(l -> 2 * l[0] * l[1]).sum();
     long firstLayer = 2 * layers.get(0)[0] * layers.get(0)[1];
-    return forward /* forward */ + forward /* weight gradients */ + (forward - firstLayer) /* input gradients */;
+    return forward /* forward */
+        + forward /* weight gradients */
+        + (forward - firstLayer) /* input gradients */;
   }
 }

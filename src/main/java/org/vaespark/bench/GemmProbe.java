@@ -28,9 +28,13 @@ public final class GemmProbe {
     Nd4j.factory().blas().setMaxThreads(1);
     run(workers, 0.5); // warm-up
     double gflops = run(workers, seconds);
-    System.out.printf(Locale.ROOT, "{\"gemm_gflops\": %.1f, \"callers\": %d, \"threads_per_caller\": 1, "
-        + "\"shapes\": \"128x784x400, 128x400x784\", \"native_library\": \"%s\"}%n",
-        gflops, workers, NativeBuilds.loadedLibrary());
+    System.out.printf(
+        Locale.ROOT,
+        "{\"gemm_gflops\": %.1f, \"callers\": %d, \"threads_per_caller\": 1, "
+            + "\"shapes\": \"128x784x400, 128x400x784\", \"native_library\": \"%s\"}%n",
+        gflops,
+        workers,
+        NativeBuilds.loadedLibrary());
   }
 
   private static double run(int workers, double seconds) throws Exception {

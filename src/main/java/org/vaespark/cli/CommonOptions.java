@@ -9,25 +9,41 @@ import picocli.CommandLine.Option;
 
 /** Options every subcommand takes. */
 final class CommonOptions {
-  @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+  @Option(
+      names = {"-c", "--config"},
+      paramLabel = "FILE",
       description = "Config file (HOCON) layered over the defaults, e.g. conf/local.conf.")
   File config;
 
-  @Option(names = "--master", paramLabel = "URL",
-      description = "Spark master, when not started by spark-submit (which sets it). Default: vae.spark.master, else local[*].")
+  @Option(
+      names = "--master",
+      paramLabel = "URL",
+      description =
+          "Spark master, when not started by spark-submit (which sets it). Default: vae.spark.master, else local[*].")
   String master;
 
-  @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE", mapFallbackValue = "",
+  @Option(
+      names = {"-D", "--set"},
+      paramLabel = "KEY=VALUE",
+      mapFallbackValue = "",
       description = "Override any config key, e.g. --set vae.training.epochs=5. Repeatable.")
   Map<String, String> overrides = new LinkedHashMap<>();
 
-  @Option(names = "--input", paramLabel = "PATH", description = "Shortcut for vae.paths.input (folder of IDX files).")
+  @Option(
+      names = "--input",
+      paramLabel = "PATH",
+      description = "Shortcut for vae.paths.input (folder of IDX files).")
   String input;
 
-  @Option(names = "--output", paramLabel = "PATH", description = "Shortcut for vae.paths.output (root of all outputs).")
+  @Option(
+      names = "--output",
+      paramLabel = "PATH",
+      description = "Shortcut for vae.paths.output (root of all outputs).")
   String output;
 
-  @Option(names = "--overwrite", description = "Replace outputs that already exist (refused by default).")
+  @Option(
+      names = "--overwrite",
+      description = "Replace outputs that already exist (refused by default).")
   boolean overwrite;
 
   Settings settings() {

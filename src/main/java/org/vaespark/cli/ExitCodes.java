@@ -27,9 +27,11 @@ final class ExitCodes {
     if (failure instanceof VaeException) {
       err.println("error: " + failure.getMessage());
     } else if (code == ExitCode.NO_BACKEND) {
-      err.println("error: ND4J could not load its native backend (" + backendFailure(failure) + "). The CPU jar "
+      err.println("error: ND4J could not load its native backend (" + backendFailure(failure)
+          + "). The CPU jar "
           + "needs an x86-64 Linux node (the tool picks the generic, AVX2 or AVX-512 build from the CPU: "
-          + NativeBuilds.PROPERTY + " overrides it); the CUDA jar needs an NVIDIA driver, CUDA 11.6 and cuDNN 8.3 "
+          + NativeBuilds.PROPERTY
+          + " overrides it); the CUDA jar needs an NVIDIA driver, CUDA 11.6 and cuDNN 8.3 "
           + "on every node (README, 'GPU executors').");
     } else {
       err.println("error: " + failure);
@@ -47,8 +49,10 @@ final class ExitCodes {
           || t instanceof Nd4jBackend.NoAvailableBackendException
           || message.contains("NoAvailableBackendException")
           || message.contains("UnsatisfiedLinkError")) {
-        String line = message.lines()
-            .filter(l -> l.contains("NoAvailableBackendException") || l.contains("UnsatisfiedLinkError"))
+        String line = message
+            .lines()
+            .filter(l ->
+                l.contains("NoAvailableBackendException") || l.contains("UnsatisfiedLinkError"))
             .findFirst()
             .orElse(message.lines().findFirst().orElse(""));
         return t.getClass().getSimpleName() + ": " + line.trim();

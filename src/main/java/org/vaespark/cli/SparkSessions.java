@@ -1,7 +1,6 @@
 package org.vaespark.cli;
 
 import java.util.Arrays;
-
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -35,8 +34,11 @@ public final class SparkSessions {
     }
     addPlugin(conf, NativeBuildPlugin.class.getName());
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
-    LOG.info("Spark {} session on master {} (default parallelism {})",
-        spark.version(), spark.sparkContext().master(), spark.sparkContext().defaultParallelism());
+    LOG.info(
+        "Spark {} session on master {} (default parallelism {})",
+        spark.version(),
+        spark.sparkContext().master(),
+        spark.sparkContext().defaultParallelism());
     return spark;
   }
 

@@ -3,16 +3,16 @@ package org.vaespark.cli;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
-import org.vaespark.config.Settings;
 import org.nd4j.linalg.factory.Nd4j;
+import org.vaespark.config.Settings;
+import org.vaespark.error.NativeBuildException;
 import org.vaespark.error.SettingsException;
 import org.vaespark.evaluate.EvaluateJob;
-import org.vaespark.job.JobContext;
-import org.vaespark.retrain.RetrainJob;
 import org.vaespark.generate.GenerateJob;
+import org.vaespark.job.JobContext;
 import org.vaespark.model.BuildInfo;
 import org.vaespark.prepare.PrepareJob;
-import org.vaespark.error.NativeBuildException;
+import org.vaespark.retrain.RetrainJob;
 import org.vaespark.runtime.NativeBuilds;
 import org.vaespark.train.TrainJob;
 import picocli.CommandLine;
@@ -37,7 +37,8 @@ import picocli.CommandLine.Mixin;
 public final class VaeCli {
   public static void main(String[] args) {
     try {
-      // Before anything can load ND4J: choose the native build this CPU runs (README, "Native CPU builds").
+      // Before anything can load ND4J: choose the native build this CPU runs (README, "Native CPU
+      // builds").
       NativeBuilds.configure();
     } catch (NativeBuildException e) {
       System.exit(ExitCodes.report(e, new PrintWriter(System.err, true)));
@@ -52,18 +53,26 @@ public final class VaeCli {
 
   /** Runs one job with a session built from the settings; stops the session afterwards. */
   abstract static class JobCommand implements Callable<Integer> {
-    @Mixin CommonOptions options;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    @Mixin
+    CommonOptions options;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
       Settings settings = options.settings();
       requireNd4jBackend();
-      // A session that already exists (a notebook, a test, an embedding application) is used and left running.
-      boolean existing = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
+      // A session that already exists (a notebook, a test, an embedding application) is used and
+      // left running.
+      boolean existing = SparkSession.getActiveSession().isDefined()
+          || SparkSession.getDefaultSession().isDefined();
       SparkSession spark = SparkSessions.create(settings, options.master);
       try {
-        run(JobContext.of(spark, settings), options.overwrite, spec.commandLine().getOut());
+        run(
+            JobContext.of(spark, settings),
+            options.overwrite,
+            spec.commandLine().getOut());
       } finally {
         if (!existing) {
           spark.stop();
@@ -85,8 +94,11 @@ public final class VaeCli {
     }
   }
 
-  @Command(name = "prepare", mixinStandardHelpOptions = true,
-      description = "Read the four MNIST IDX files, check them, and publish Parquet shards of the train and test splits.")
+  @Command(
+      name = "prepare",
+      mixinStandardHelpOptions = true,
+      description =
+          "Read the four MNIST IDX files, check them, and publish Parquet shards of the train and test splits.")
   static final class Prepare extends JobCommand {
     @Override
     void run(JobContext context, boolean overwrite, PrintWriter out) {
@@ -94,8 +106,11 @@ public final class VaeCli {
     }
   }
 
-  @Command(name = "train", mixinStandardHelpOptions = true,
-      description = "Train the VAE on the train shards with parameter averaging; publish the model, metadata and metrics.")
+  @Command(
+      name = "train",
+      mixinStandardHelpOptions = true,
+      description =
+          "Train the VAE on the train shards with parameter averaging; publish the model, metadata and metrics.")
   static final class Train extends JobCommand {
     @Override
     void run(JobContext context, boolean overwrite, PrintWriter out) {
@@ -103,8 +118,11 @@ public final class VaeCli {
     }
   }
 
-  @Command(name = "generate", mixinStandardHelpOptions = true,
-      description = "Write samples, reconstructions, latent embeddings and plots of a trained model.")
+  @Command(
+      name = "generate",
+      mixinStandardHelpOptions = true,
+      description =
+          "Write samples, reconstructions, latent embeddings and plots of a trained model.")
   static final class Generate extends JobCommand {
     @Override
     void run(JobContext context, boolean overwrite, PrintWriter out) {
@@ -112,8 +130,11 @@ public final class VaeCli {
     }
   }
 
-  @Command(name = "evaluate", mixinStandardHelpOptions = true,
-      description = "Measure a trained model on the held-out split: negative ELBO and importance-sampled log p(x).")
+  @Command(
+      name = "evaluate",
+      mixinStandardHelpOptions = true,
+      description =
+          "Measure a trained model on the held-out split: negative ELBO and importance-sampled log p(x).")
   static final class Evaluate extends JobCommand {
     @Override
     void run(JobContext context, boolean overwrite, PrintWriter out) {
@@ -121,7 +142,9 @@ public final class VaeCli {
     }
   }
 
-  @Command(name = "pipeline", mixinStandardHelpOptions = true,
+  @Command(
+      name = "pipeline",
+      mixinStandardHelpOptions = true,
       description = "Run prepare, train, generate and evaluate in one Spark application.")
   static final class Pipeline extends JobCommand {
     @Override
@@ -137,16 +160,21 @@ public final class VaeCli {
     }
   }
 
-  @Command(name = "retrain", mixinStandardHelpOptions = true,
-      description = {"For schedulers: refresh the dataset if the input changed, train a new model version, and promote it "
-          + "(CURRENT pointer, embeddings partition) only if its held-out loss is not worse than the current version's "
-          + "by more than vae.retrain.tolerance-nats. Holds a lock on the output; exit 5 if another retrain holds it."})
+  @Command(
+      name = "retrain",
+      mixinStandardHelpOptions = true,
+      description = {
+        "For schedulers: refresh the dataset if the input changed, train a new model version, and promote it "
+            + "(CURRENT pointer, embeddings partition) only if its held-out loss is not worse than the current version's "
+            + "by more than vae.retrain.tolerance-nats. Holds a lock on the output; exit 5 if another retrain holds it."
+      })
   static final class Retrain extends JobCommand {
     @Override
     void run(JobContext context, boolean overwrite, PrintWriter out) {
       if (overwrite) {
-        throw new SettingsException("retrain does not take --overwrite: it never replaces what it published (each run "
-            + "writes a new version folder, and only the promotion gate moves CURRENT); drop the option");
+        throw new SettingsException(
+            "retrain does not take --overwrite: it never replaces what it published (each run "
+                + "writes a new version folder, and only the promotion gate moves CURRENT); drop the option");
       }
       Summary.retrained(out, new RetrainJob(context).run());
     }
@@ -156,7 +184,9 @@ public final class VaeCli {
     @Override
     public String[] getVersion() {
       BuildInfo build = BuildInfo.fromClasspath();
-      return new String[] {"spark-vae-mnist " + build.toolVersion() + " (git " + build.gitCommit() + ")"};
+      return new String[] {
+        "spark-vae-mnist " + build.toolVersion() + " (git " + build.gitCommit() + ")"
+      };
     }
   }
 }

@@ -1,14 +1,13 @@
 package org.vaespark.config;
 
-import com.typesafe.config.ConfigValueFactory;
-import java.time.Duration;
-import java.util.regex.Pattern;
-
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValueFactory;
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Every setting of the pipeline, typed and validated once at start-up by {@link SettingsLoader}.
@@ -32,7 +31,12 @@ public record Settings(
 
   /** Input folder and the published locations of each job's output. */
   public record Paths(
-      String input, String output, String dataset, String model, String generated, String checkpoints,
+      String input,
+      String output,
+      String dataset,
+      String model,
+      String generated,
+      String checkpoints,
       String evaluation)
       implements Serializable {}
 
@@ -69,7 +73,8 @@ public record Settings(
    * Training checkpoints: written every {@code interval} epochs (0 turns them off), the newest {@code keep}
    * kept; {@code resume} makes {@code train} continue from the newest complete one.
    */
-  public record CheckpointSettings(int interval, int keep, boolean resume) implements Serializable {}
+  public record CheckpointSettings(int interval, int keep, boolean resume)
+      implements Serializable {}
 
   public record GenerateSettings(int samples, int reconstructions, long seed)
       implements Serializable {}
@@ -79,7 +84,8 @@ public record Settings(
    * {@code toleranceNats} above the current version's; a lock older than {@code lockExpiry} is deemed left by a
    * run that died, and is broken.
    */
-  public record RetrainSettings(double toleranceNats, Duration lockExpiry) implements Serializable {}
+  public record RetrainSettings(double toleranceNats, Duration lockExpiry)
+      implements Serializable {}
 
   /**
    * The importance-sampled log p(x): {@code importanceSamples} per held-out example in {@code evaluate};
@@ -87,21 +93,28 @@ public record Settings(
    * the embeddings (cheaper, the train split most).
    */
   public record EvaluateSettings(
-      int importanceSamples, int embeddingTestSamples, int embeddingTrainSamples, int batchSize, long seed)
+      int importanceSamples,
+      int embeddingTestSamples,
+      int embeddingTrainSamples,
+      int batchSize,
+      long seed)
       implements Serializable {}
 
   /**
    * These settings with the model, checkpoint and generated-output locations replaced (the recorded config
    * too): {@code retrain} trains and generates each model version in its own folder.
    */
-  public Settings withVersionPaths(String model, String checkpoints, String generated, String evaluation) {
-    Paths moved = new Paths(paths.input(), paths.output(), paths.dataset(), model, generated, checkpoints, evaluation);
+  public Settings withVersionPaths(
+      String model, String checkpoints, String generated, String evaluation) {
+    Paths moved = new Paths(
+        paths.input(), paths.output(), paths.dataset(), model, generated, checkpoints, evaluation);
     Config config = resolved
         .withValue("vae.paths.model", ConfigValueFactory.fromAnyRef(model))
         .withValue("vae.paths.checkpoints", ConfigValueFactory.fromAnyRef(checkpoints))
         .withValue("vae.paths.generated", ConfigValueFactory.fromAnyRef(generated))
         .withValue("vae.paths.evaluation", ConfigValueFactory.fromAnyRef(evaluation));
-    return new Settings(spark, moved, prepare, this.model, training, generate, retrain, evaluate, config);
+    return new Settings(
+        spark, moved, prepare, this.model, training, generate, retrain, evaluate, config);
   }
 
   /** Spark settings whose values are credentials: never logged or written into metadata. */
@@ -116,7 +129,8 @@ public record Settings(
     Config vae = resolved.getConfig("vae");
     for (String key : spark.conf().keySet()) {
       if (SECRET_KEY.matcher(key).matches()) {
-        vae = vae.withValue("spark.conf.\"" + key + "\"", ConfigValueFactory.fromAnyRef("<redacted>"));
+        vae = vae.withValue(
+            "spark.conf.\"" + key + "\"", ConfigValueFactory.fromAnyRef("<redacted>"));
       }
     }
     return vae.root().render(ConfigRenderOptions.concise().setFormatted(true));

@@ -1,22 +1,28 @@
 package org.vaespark.config;
 
-import com.typesafe.config.ConfigOrigin;
-import java.time.Duration;
-import java.util.Locale;
-
-import org.vaespark.error.SettingsException;
+import static org.vaespark.config.ConfigValues.activation;
+import static org.vaespark.config.ConfigValues.doubleIn;
+import static org.vaespark.config.ConfigValues.fraction;
+import static org.vaespark.config.ConfigValues.intIn;
+import static org.vaespark.config.ConfigValues.layerSizes;
+import static org.vaespark.config.ConfigValues.nonBlank;
+import static org.vaespark.config.ConfigValues.nonNegative;
+import static org.vaespark.config.ConfigValues.oneOf;
+import static org.vaespark.config.ConfigValues.positiveDuration;
+import static org.vaespark.config.ConfigValues.positiveSamples;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import java.io.File;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.vaespark.error.SettingsException;
 
 /**
  * Builds {@link Settings} from Typesafe Config, in this order of precedence (highest first):
@@ -32,26 +38,23 @@ import java.util.TreeSet;
  * Unknown keys under {@code vae}, wrong types and out-of-range values fail with the key's path.
  */
 public final class SettingsLoader {
-  private static final Set<String> ACTIVATIONS =
-      Set.of("relu", "leakyrelu", "tanh", "sigmoid", "elu", "softplus", "swish");
-
   private SettingsLoader() {}
 
   public static Settings load(File configFile, Map<String, String> overrides) {
     Config fileConfig = ConfigFactory.empty();
     if (configFile != null) {
       if (!configFile.isFile()) {
-        throw new SettingsException(
-            "config file " + configFile + " does not exist or is not a file: check the --config path");
+        throw new SettingsException("config file " + configFile
+            + " does not exist or is not a file: check the --config path");
       }
-      fileConfig = ConfigFactory.parseFile(configFile, ConfigParseOptions.defaults().setAllowMissing(false));
+      fileConfig =
+          ConfigFactory.parseFile(configFile, ConfigParseOptions.defaults().setAllowMissing(false));
     }
-    Config config =
-        overrides(overrides == null ? Map.of() : overrides)
-            .withFallback(ConfigFactory.systemProperties())
-            .withFallback(ConfigFactory.systemEnvironmentOverrides())
-            .withFallback(fileConfig)
-            .withFallback(ConfigFactory.defaultReferenceUnresolved());
+    Config config = overrides(overrides == null ? Map.of() : overrides)
+        .withFallback(ConfigFactory.systemProperties())
+        .withFallback(ConfigFactory.systemEnvironmentOverrides())
+        .withFallback(fileConfig)
+        .withFallback(ConfigFactory.defaultReferenceUnresolved());
     return fromConfig(config);
   }
 
@@ -69,10 +72,13 @@ public final class SettingsLoader {
         try {
           one = ConfigFactory.parseString(entry.getKey() + " = " + value);
         } catch (ConfigException e) {
-          throw new SettingsException(entry.getKey() + " = " + value + " is not a valid list or object: " + e.getMessage(), e);
+          throw new SettingsException(
+              entry.getKey() + " = " + value + " is not a valid list or object: " + e.getMessage(),
+              e);
         }
       } else {
-        one = ConfigFactory.parseMap(Map.of(entry.getKey(), entry.getValue()), "command-line overrides");
+        one = ConfigFactory.parseMap(
+            Map.of(entry.getKey(), entry.getValue()), "command-line overrides");
       }
       config = one.withFallback(config);
     }
@@ -103,10 +109,9 @@ public final class SettingsLoader {
       }
     }
     if (!unknown.isEmpty()) {
-      throw new SettingsException(
-          "unknown configuration key(s) "
-              + unknown
-              + ": check the spelling against reference.conf (README, 'Configuration')");
+      throw new SettingsException("unknown configuration key(s) "
+          + unknown
+          + ": check the spelling against reference.conf (README, 'Configuration')");
     }
   }
 
@@ -119,20 +124,31 @@ public final class SettingsLoader {
     for (Map.Entry<String, ConfigValue> e : config.getConfig("vae.spark.conf").entrySet()) {
       String key = e.getKey().replace("\"", "");
       ConfigOrigin origin = e.getValue().origin();
-      String file = origin.filename() != null ? origin.filename() : origin.url() != null ? origin.url().toString() : null;
+      String file = origin.filename() != null
+          ? origin.filename()
+          : origin.url() != null ? origin.url().toString() : null;
       if (Settings.SECRET_KEY.matcher(key).matches() && file != null) {
-        throw new SettingsException(
-            "vae.spark.conf.\"" + key + "\" is a credential and is set in the config file " + file + " (line "
-                + origin.lineNumber() + "): remove it; supply credentials through a Hadoop credential provider "
-                + "(spark.hadoop.hadoop.security.credential.provider.path), the environment (e.g. AWS_ACCESS_KEY_ID "
-                + "and AWS_SECRET_ACCESS_KEY for S3A), or instance roles (README, 'Credentials')");
+        throw new SettingsException("vae.spark.conf.\"" + key
+            + "\" is a credential and is set in the config file " + file + " (line "
+            + origin.lineNumber()
+            + "): remove it; supply credentials through a Hadoop credential provider "
+            + "(spark.hadoop.hadoop.security.credential.provider.path), the environment (e.g. AWS_ACCESS_KEY_ID "
+            + "and AWS_SECRET_ACCESS_KEY for S3A), or instance roles (README, 'Credentials')");
       }
     }
   }
 
   private static Settings build(Config c) {
-    return new Settings(spark(c), paths(c), new Settings.PrepareSettings(intIn(c, "vae.prepare.shards", 1, 10_000)),
-        model(c), training(c), generate(c), retrain(c), evaluate(c), c);
+    return new Settings(
+        spark(c),
+        paths(c),
+        new Settings.PrepareSettings(intIn(c, "vae.prepare.shards", 1, 10_000)),
+        model(c),
+        training(c),
+        generate(c),
+        retrain(c),
+        evaluate(c),
+        c);
   }
 
   private static Settings.SparkSettings spark(Config c) {
@@ -169,7 +185,10 @@ public final class SettingsLoader {
         intIn(c, "vae.training.workers", 0, 100_000),
         doubleIn(c, "vae.training.learning-rate", 0.0, 10.0),
         c.getLong("vae.training.seed"),
-        oneOf(c, "vae.training.step", Set.of(Settings.TrainingSettings.FUSED, Settings.TrainingSettings.DL4J)),
+        oneOf(
+            c,
+            "vae.training.step",
+            Set.of(Settings.TrainingSettings.FUSED, Settings.TrainingSettings.DL4J)),
         intIn(c, "vae.training.native-threads", 0, 1024),
         fraction(c, "vae.training.outer-momentum"),
         intIn(c, "vae.training.eval-batch-size", 1, 1_000_000),
@@ -188,7 +207,8 @@ public final class SettingsLoader {
 
   private static Settings.RetrainSettings retrain(Config c) {
     return new Settings.RetrainSettings(
-        nonNegative(c, "vae.retrain.tolerance-nats"), positiveDuration(c, "vae.retrain.lock-expiry"));
+        nonNegative(c, "vae.retrain.tolerance-nats"),
+        positiveDuration(c, "vae.retrain.lock-expiry"));
   }
 
   private static Settings.EvaluateSettings evaluate(Config c) {
@@ -208,95 +228,5 @@ public final class SettingsLoader {
       out.put(key, String.valueOf(e.getValue().unwrapped()));
     }
     return out;
-  }
-
-  private static String nonBlank(Config c, String path) {
-    String value = c.getString(path).trim();
-    if (value.isEmpty()) {
-      throw new SettingsException(path + " must not be empty");
-    }
-    return value;
-  }
-
-  private static int intIn(Config c, String path, int min, int max) {
-    int value = c.getInt(path);
-    if (value < min || value > max) {
-      throw new SettingsException(
-          path + " = " + value + " is out of range: expected an integer in [" + min + ", " + max + "]");
-    }
-    return value;
-  }
-
-  private static double doubleIn(Config c, String path, double minExclusive, double max) {
-    double value = c.getDouble(path);
-    if (!(value > minExclusive && value <= max)) {
-      throw new SettingsException(
-          path + " = " + value + " is out of range: expected a number in (" + minExclusive + ", " + max + "]");
-    }
-    return value;
-  }
-
-  private static int positiveSamples(Config c, String path) {
-    int value = c.getInt(path);
-    if (value < 1 || value > 1_000_000) {
-      throw new SettingsException(path + " = " + value + " is out of range: the importance-sampled log p(x) needs at "
-          + "least 1 sample per example (1 gives the ELBO; more give a tighter bound), at most 1000000");
-    }
-    return value;
-  }
-
-  private static String oneOf(Config c, String path, Set<String> allowed) {
-    String value = c.getString(path).trim().toLowerCase(Locale.ROOT);
-    if (!allowed.contains(value)) {
-      throw new SettingsException(path + " = \"" + value + "\" is not supported: expected one of " + new TreeSet<>(allowed));
-    }
-    return value;
-  }
-
-  private static double fraction(Config c, String path) {
-    double value = c.getDouble(path);
-    if (!(value >= 0 && value < 1)) {
-      throw new SettingsException(path + " = " + value + " is out of range: expected a number in [0, 1)");
-    }
-    return value;
-  }
-
-  private static double nonNegative(Config c, String path) {
-    double value = c.getDouble(path);
-    if (!(value >= 0) || Double.isInfinite(value)) {
-      throw new SettingsException(path + " = " + value + " is out of range: expected a finite number >= 0");
-    }
-    return value;
-  }
-
-  private static Duration positiveDuration(Config c, String path) {
-    Duration value = c.getDuration(path);
-    if (value.isNegative() || value.isZero()) {
-      throw new SettingsException(path + " = " + value + " must be a positive duration, e.g. 10m");
-    }
-    return value;
-  }
-
-  private static List<Integer> layerSizes(Config c, String path) {
-    List<Integer> sizes = c.getIntList(path);
-    if (sizes.isEmpty()) {
-      throw new SettingsException(path + " must list at least one layer size, for example [400]");
-    }
-    for (int size : sizes) {
-      if (size < 1 || size > 100_000) {
-        throw new SettingsException(
-            path + " = " + sizes + " has size " + size + ": each layer size must be in [1, 100000]");
-      }
-    }
-    return List.copyOf(sizes);
-  }
-
-  private static String activation(Config c, String path) {
-    String value = c.getString(path).trim().toLowerCase(Locale.ROOT);
-    if (!ACTIVATIONS.contains(value)) {
-      throw new SettingsException(
-          path + " = \"" + value + "\" is not supported: expected one of " + new TreeSet<>(ACTIVATIONS));
-    }
-    return value;
   }
 }

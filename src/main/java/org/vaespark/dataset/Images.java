@@ -16,7 +16,8 @@ public final class Images {
   /** One example's pixel bytes to floats in [0, 1] at {@code offset} in {@code out}. */
   public static void toUnitFloats(byte[] pixels, float[] out, int offset) {
     if (pixels.length != PIXELS) {
-      throw new InputFileException("an example has " + pixels.length + " pixel bytes, expected " + PIXELS);
+      throw new InputFileException(
+          "an example has " + pixels.length + " pixel bytes, expected " + PIXELS);
     }
     toUnitFloats(pixels, 0, out, offset);
   }

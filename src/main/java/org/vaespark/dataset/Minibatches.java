@@ -18,10 +18,10 @@ public final class Minibatches {
   private Minibatches() {}
 
   /** A split of a published dataset as cached minibatches on the executors; the caller unpersists them. */
-  public static JavaRDD<INDArray> cached(SparkSession spark, String dataset, String split, int batchSize) {
-    JavaRDD<INDArray> batches =
-        pixels(MnistDataset.read(spark, dataset, split))
-            .mapPartitions(pixels -> featureBatches(pixels, batchSize).iterator());
+  public static JavaRDD<INDArray> cached(
+      SparkSession spark, String dataset, String split, int batchSize) {
+    JavaRDD<INDArray> batches = pixels(MnistDataset.read(spark, dataset, split))
+        .mapPartitions(pixels -> featureBatches(pixels, batchSize).iterator());
     return batches.setName(split + " minibatches").persist(StorageLevel.MEMORY_AND_DISK_SER());
   }
 

@@ -1,6 +1,7 @@
 package org.vaespark.dataset;
 
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -8,7 +9,6 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.sql.AnalysisException;
 import org.vaespark.error.InputFileException;
 import org.vaespark.io.Json;
 import org.vaespark.io.Storage;
@@ -29,20 +29,23 @@ public final class MnistDataset {
   public static final String TRAIN = "train";
   public static final String TEST = "test";
   public static final String MANIFEST = "manifest.json";
-  public static final StructType SCHEMA =
-      new StructType(
-          new StructField[] {
-            DataTypes.createStructField("id", DataTypes.LongType, false),
-            DataTypes.createStructField("label", DataTypes.IntegerType, false),
-            DataTypes.createStructField("split", DataTypes.StringType, false),
-            DataTypes.createStructField("pixels", DataTypes.BinaryType, false)
-          });
+  public static final StructType SCHEMA = new StructType(new StructField[] {
+    DataTypes.createStructField("id", DataTypes.LongType, false),
+    DataTypes.createStructField("label", DataTypes.IntegerType, false),
+    DataTypes.createStructField("split", DataTypes.StringType, false),
+    DataTypes.createStructField("pixels", DataTypes.BinaryType, false)
+  });
 
   private MnistDataset() {}
 
   /** Written next to the splits by {@code prepare}; {@code train} copies it into model metadata. */
   public record Manifest(
-      String source, String fingerprint, long trainExamples, long testExamples, int rows, int cols) {}
+      String source,
+      String fingerprint,
+      long trainExamples,
+      long testExamples,
+      int rows,
+      int cols) {}
 
   public static Path splitPath(String datasetRoot, String split) {
     return new Path(datasetRoot, split);
@@ -61,24 +64,31 @@ public final class MnistDataset {
     try {
       df = spark.read().parquet(path.toString());
     } catch (Exception e) {
-      // Spark throws AnalysisException (a checked exception Java cannot name here) for a missing path, and
+      // Spark throws AnalysisException (a checked exception Java cannot name here) for a missing
+      // path, and
       // SparkException when a shard's footer, read for the schema, is damaged.
       String reason = e instanceof AnalysisException analysis
-          ? analysis.getSimpleMessage() : String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+          ? analysis.getSimpleMessage()
+          : String.valueOf(e.getMessage()).lines().findFirst().orElse("");
       throw new InputFileException(
-          "dataset split '" + split + "' cannot be read at " + path + ": " + reason + " (run 'prepare' again)", e);
+          "dataset split '" + split + "' cannot be read at " + path + ": " + reason
+              + " (run 'prepare' again)",
+          e);
     }
     checkSchema(df.schema(), path);
     long rows = count(df, split, path);
     if (rows == 0) {
       throw new InputFileException("dataset split '" + split + "' at " + path + " has no rows");
     }
-    Manifest manifest = readManifest(new Storage(spark.sparkContext().hadoopConfiguration()), datasetRoot);
+    Manifest manifest =
+        readManifest(new Storage(spark.sparkContext().hadoopConfiguration()), datasetRoot);
     long expected = TRAIN.equals(split) ? manifest.trainExamples() : manifest.testExamples();
     if (rows != expected) {
-      throw new InputFileException("dataset split '" + split + "' at " + path + " holds " + rows + " examples, but "
-          + new Path(datasetRoot, MANIFEST) + " says " + expected + ": a shard is missing or was changed after "
-          + "'prepare'; run 'prepare' again");
+      throw new InputFileException(
+          "dataset split '" + split + "' at " + path + " holds " + rows + " examples, but "
+              + new Path(datasetRoot, MANIFEST) + " says " + expected
+              + ": a shard is missing or was changed after "
+              + "'prepare'; run 'prepare' again");
     }
     return df;
   }
@@ -92,9 +102,14 @@ public final class MnistDataset {
       while (root.getCause() != null && root.getCause() != root) {
         root = root.getCause();
       }
-      throw new InputFileException("dataset split '" + split + "' at " + path + " cannot be read: "
-          + String.valueOf(root.getMessage()).lines().findFirst().orElse(root.getClass().getSimpleName())
-          + "; a shard is damaged: run 'prepare' again", e);
+      throw new InputFileException(
+          "dataset split '" + split + "' at " + path + " cannot be read: "
+              + String.valueOf(root.getMessage())
+                  .lines()
+                  .findFirst()
+                  .orElse(root.getClass().getSimpleName())
+              + "; a shard is damaged: run 'prepare' again",
+          e);
     }
   }
 
@@ -102,14 +117,13 @@ public final class MnistDataset {
     for (StructField expected : SCHEMA.fields()) {
       int index = actual.getFieldIndex(expected.name()).getOrElse(() -> -1);
       if (index < 0) {
-        throw new InputFileException(
-            path + ": column '" + expected.name() + "' is missing; expected schema " + SCHEMA.simpleString());
+        throw new InputFileException(path + ": column '" + expected.name()
+            + "' is missing; expected schema " + SCHEMA.simpleString());
       }
       DataType type = actual.fields()[index].dataType();
       if (!type.equals(expected.dataType())) {
-        throw new InputFileException(
-            path + ": column '" + expected.name() + "' has type " + type.simpleString() + ", expected "
-                + expected.dataType().simpleString());
+        throw new InputFileException(path + ": column '" + expected.name() + "' has type "
+            + type.simpleString() + ", expected " + expected.dataType().simpleString());
       }
     }
   }

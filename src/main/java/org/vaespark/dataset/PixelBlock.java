@@ -1,13 +1,12 @@
 package org.vaespark.dataset;
 
-import org.vaespark.error.InputFileException;
-
 import java.io.Serializable;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.vaespark.error.InputFileException;
 
 /**
  * One worker's share of a split: the original pixel bytes of its examples, row after row (784 bytes each), kept
@@ -25,7 +24,8 @@ public final class PixelBlock implements Serializable {
     for (int i = 0; i < rows; i++) {
       byte[] example = examples.get(i);
       if (example.length != Images.PIXELS) {
-        throw new InputFileException("an example has " + example.length + " pixel bytes, expected " + Images.PIXELS);
+        throw new InputFileException(
+            "an example has " + example.length + " pixel bytes, expected " + Images.PIXELS);
       }
       System.arraycopy(example, 0, pixels, i * Images.PIXELS, Images.PIXELS);
     }

@@ -6,8 +6,8 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.vaespark.dataset.MnistDataset;
 import org.vaespark.dataset.Minibatches;
+import org.vaespark.dataset.MnistDataset;
 import org.vaespark.job.JobContext;
 import org.vaespark.model.VaeWeights;
 import org.vaespark.runtime.Devices;
@@ -21,19 +21,23 @@ import org.vaespark.runtime.Devices;
 public final class ElboEvaluator {
   private ElboEvaluator() {}
 
-  public static VaeWeights.ElboSums evaluate(JavaRDD<INDArray> batches, Broadcast<VaeWeights> weights, long seed) {
+  public static VaeWeights.ElboSums evaluate(
+      JavaRDD<INDArray> batches, Broadcast<VaeWeights> weights, long seed) {
     List<VaeWeights.ElboSums> perPartition = batches
-        .mapPartitionsWithIndex((Integer partition, Iterator<INDArray> it) -> {
-          Devices.bindTaskToAssignedGpu();
-          VaeWeights w = weights.value();
-          VaeWeights.ElboSums sums = VaeWeights.ElboSums.zero();
-          long batch = 0;
-          while (it.hasNext()) {
-            INDArray x = it.next();
-            sums = sums.plus(w.negativeElbo(x, w.noise(x.rows(), noiseSeed(seed, partition, batch++))));
-          }
-          return List.of(sums).iterator();
-        }, true)
+        .mapPartitionsWithIndex(
+            (Integer partition, Iterator<INDArray> it) -> {
+              Devices.bindTaskToAssignedGpu();
+              VaeWeights w = weights.value();
+              VaeWeights.ElboSums sums = VaeWeights.ElboSums.zero();
+              long batch = 0;
+              while (it.hasNext()) {
+                INDArray x = it.next();
+                sums = sums.plus(
+                    w.negativeElbo(x, w.noise(x.rows(), noiseSeed(seed, partition, batch++))));
+              }
+              return List.of(sums).iterator();
+            },
+            true)
         .collect();
     return perPartition.stream().reduce(VaeWeights.ElboSums.zero(), VaeWeights.ElboSums::plus);
   }
@@ -53,11 +57,15 @@ public final class ElboEvaluator {
    * {@code train} measures it after every epoch, so that models can be compared fairly.
    */
   public static double heldOutNegElbo(JobContext context, MultiLayerNetwork network) {
-    JavaRDD<INDArray> test = Minibatches.cached(context.spark(), context.settings().paths().dataset(),
-        MnistDataset.TEST, context.settings().training().evalBatchSize());
+    JavaRDD<INDArray> test = Minibatches.cached(
+        context.spark(),
+        context.settings().paths().dataset(),
+        MnistDataset.TEST,
+        context.settings().training().evalBatchSize());
     Broadcast<VaeWeights> weights = context.sparkContext().broadcast(VaeWeights.of(network));
     try {
-      return evaluate(test, weights, heldOutSeed(context.settings().training().seed())).negElboPerExample();
+      return evaluate(test, weights, heldOutSeed(context.settings().training().seed()))
+          .negElboPerExample();
     } finally {
       weights.destroy();
       test.unpersist(false);

@@ -11,18 +11,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
+import org.vaespark.dataset.Minibatches;
+import org.vaespark.dataset.MnistDataset;
 import org.vaespark.error.InputFileException;
 import org.vaespark.io.Json;
-import org.vaespark.dataset.MnistDataset;
 import org.vaespark.io.Storage;
 import org.vaespark.job.JobContext;
-import org.vaespark.dataset.Minibatches;
-import org.vaespark.runtime.Devices;
 import org.vaespark.model.Evaluation;
 import org.vaespark.model.LogLikelihood;
 import org.vaespark.model.ModelMetadata;
 import org.vaespark.model.ModelStore;
 import org.vaespark.model.VaeWeights;
+import org.vaespark.runtime.Devices;
 
 /**
  * The evaluation job: reads a published model and dataset and measures, on the executors, the held-out negative
@@ -57,29 +57,57 @@ public final class EvaluateJob {
     Path modelFolder = new Path(settings.paths().model());
     VaeWeights weights = VaeWeights.of(models.loadNetwork(modelFolder));
     ModelMetadata metadata = models.loadMetadata(modelFolder);
-    MnistDataset.Manifest manifest = MnistDataset.readManifest(storage, settings.paths().dataset());
-    if (weights.inputSize() != manifest.rows() * manifest.cols()) {
-      throw new InputFileException(modelFolder + ": model input size is " + weights.inputSize() + ", but the dataset at "
-          + settings.paths().dataset() + " has " + manifest.rows() * manifest.cols() + " pixels per example: "
-          + "evaluate a model trained on this dataset");
+    checkCompatible(weights, modelFolder);
+    Evaluation evaluation = measure(weights, metadata.modelVersion(), t0);
+    publish(target, evaluation, overwrite);
+    models.recordEvaluation(modelFolder, evaluation);
+    LOG.info(
+        "Model {}: held-out -ELBO {} nats, log p(x) {} nats (importance-sampled, k = {}), {} s",
+        metadata.modelVersion(),
+        f(evaluation.testNegElbo()),
+        f(evaluation.testLogPx()),
+        evaluation.importanceSamples(),
+        f(evaluation.seconds()));
+    return new Result(target.toString(), evaluation);
+  }
+
+  private void checkCompatible(VaeWeights weights, Path modelFolder) {
+    MnistDataset.Manifest manifest =
+        MnistDataset.readManifest(storage, settings.paths().dataset());
+    int pixels = manifest.rows() * manifest.cols();
+    if (weights.inputSize() != pixels) {
+      throw new InputFileException(modelFolder + ": model input size is " + weights.inputSize()
+          + ", but the dataset at " + settings.paths().dataset() + " has " + pixels
+          + " pixels per example: evaluate a model trained on this dataset");
     }
+  }
+
+  /** The held-out ELBO and importance-sampled log p(x), computed on the executors. */
+  private Evaluation measure(VaeWeights weights, String modelVersion, long startNanos) {
     int k = settings.evaluate().importanceSamples();
     JavaSparkContext sc = context.sparkContext();
-    sc.setJobGroup("evaluate", "evaluate: held-out ELBO and importance-sampled log p(x), k = " + k, false);
-    JavaRDD<INDArray> test = Minibatches.cached(context.spark(), settings.paths().dataset(), MnistDataset.TEST,
+    sc.setJobGroup(
+        "evaluate", "evaluate: held-out ELBO and importance-sampled log p(x), k = " + k, false);
+    JavaRDD<INDArray> test = Minibatches.cached(
+        context.spark(),
+        settings.paths().dataset(),
+        MnistDataset.TEST,
         settings.evaluate().batchSize());
     Broadcast<VaeWeights> broadcast = sc.broadcast(weights);
     try {
-      VaeWeights.ElboSums elbo = ElboEvaluator.evaluate(test, broadcast, ElboEvaluator.heldOutSeed(settings.training().seed()));
+      VaeWeights.ElboSums elbo = ElboEvaluator.evaluate(
+          test, broadcast, ElboEvaluator.heldOutSeed(settings.training().seed()));
       double[] logPx = logPxSum(test, broadcast, k, settings.evaluate().seed());
-      Evaluation evaluation = new Evaluation(metadata.modelVersion(), elbo.examples(), elbo.negElboPerExample(),
-          elbo.reconstructionPerExample(), elbo.klPerExample(), logPx[0] / logPx[1], k, (System.nanoTime() - t0) / 1e9,
+      return new Evaluation(
+          modelVersion,
+          elbo.examples(),
+          elbo.negElboPerExample(),
+          elbo.reconstructionPerExample(),
+          elbo.klPerExample(),
+          logPx[0] / logPx[1],
+          k,
+          (System.nanoTime() - startNanos) / 1e9,
           context.now().toString());
-      publish(target, evaluation, overwrite);
-      models.recordEvaluation(modelFolder, evaluation);
-      LOG.info("Model {}: held-out -ELBO {} nats, log p(x) {} nats (importance-sampled, k = {}), {} s",
-          metadata.modelVersion(), f(evaluation.testNegElbo()), f(evaluation.testLogPx()), k, f(evaluation.seconds()));
-      return new Result(target.toString(), evaluation);
     } finally {
       broadcast.destroy();
       test.unpersist(false);
@@ -88,23 +116,28 @@ public final class EvaluateJob {
   }
 
   /** {sum of the per-example estimates, examples} over the batches, computed on the executors. */
-  static double[] logPxSum(JavaRDD<INDArray> batches, Broadcast<VaeWeights> weights, int k, long seed) {
+  static double[] logPxSum(
+      JavaRDD<INDArray> batches, Broadcast<VaeWeights> weights, int k, long seed) {
     List<double[]> parts = batches
-        .mapPartitionsWithIndex((Integer partition, Iterator<INDArray> it) -> {
-          Devices.bindTaskToAssignedGpu();
-          VaeWeights w = weights.value();
-          double sum = 0;
-          long n = 0;
-          long batch = 0;
-          while (it.hasNext()) {
-            INDArray x = it.next();
-            for (double v : LogLikelihood.estimate(w, x, k, ElboEvaluator.noiseSeed(seed, partition, batch++)).logPx()) {
-              sum += v;
-              n++;
-            }
-          }
-          return List.of(new double[] {sum, n}).iterator();
-        }, true)
+        .mapPartitionsWithIndex(
+            (Integer partition, Iterator<INDArray> it) -> {
+              Devices.bindTaskToAssignedGpu();
+              VaeWeights w = weights.value();
+              double sum = 0;
+              long n = 0;
+              long batch = 0;
+              while (it.hasNext()) {
+                INDArray x = it.next();
+                for (double v : LogLikelihood.estimate(
+                        w, x, k, ElboEvaluator.noiseSeed(seed, partition, batch++))
+                    .logPx()) {
+                  sum += v;
+                  n++;
+                }
+              }
+              return List.of(new double[] {sum, n}).iterator();
+            },
+            true)
         .collect();
     double[] total = new double[2];
     for (double[] part : parts) {

@@ -1,10 +1,6 @@
 package org.vaespark.generate;
 
 import java.io.Serializable;
-import org.vaespark.runtime.Devices;
-
-import org.vaespark.dataset.Minibatches;
-
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -18,24 +14,26 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.vaespark.dataset.Minibatches;
 import org.vaespark.dataset.MnistDataset;
 import org.vaespark.model.LogLikelihood;
 import org.vaespark.model.VaeWeights;
+import org.vaespark.runtime.Devices;
 
 /** Latent embeddings of dataset rows, computed on the executors in batches. */
 final class Embeddings {
-  static final StructType SCHEMA =
-      new StructType(
-          new StructField[] {
-            DataTypes.createStructField("id", DataTypes.LongType, false),
-            DataTypes.createStructField("label", DataTypes.IntegerType, false),
-            DataTypes.createStructField("split", DataTypes.StringType, false),
-            DataTypes.createStructField("model_version", DataTypes.StringType, false),
-            DataTypes.createStructField("z_mean", DataTypes.createArrayType(DataTypes.FloatType, false), false),
-            DataTypes.createStructField("z_log_var", DataTypes.createArrayType(DataTypes.FloatType, false), false),
-            DataTypes.createStructField("log_px", DataTypes.DoubleType, false),
-            DataTypes.createStructField("reconstruction_log_prob", DataTypes.DoubleType, false)
-          });
+  static final StructType SCHEMA = new StructType(new StructField[] {
+    DataTypes.createStructField("id", DataTypes.LongType, false),
+    DataTypes.createStructField("label", DataTypes.IntegerType, false),
+    DataTypes.createStructField("split", DataTypes.StringType, false),
+    DataTypes.createStructField("model_version", DataTypes.StringType, false),
+    DataTypes.createStructField(
+        "z_mean", DataTypes.createArrayType(DataTypes.FloatType, false), false),
+    DataTypes.createStructField(
+        "z_log_var", DataTypes.createArrayType(DataTypes.FloatType, false), false),
+    DataTypes.createStructField("log_px", DataTypes.DoubleType, false),
+    DataTypes.createStructField("reconstruction_log_prob", DataTypes.DoubleType, false)
+  });
   private static final int BATCH = 1024;
 
   private Embeddings() {}
@@ -47,7 +45,8 @@ final class Embeddings {
     }
   }
 
-  static Dataset<Row> of(Dataset<Row> examples, Broadcast<VaeWeights> weights, String modelVersion, Samples samples) {
+  static Dataset<Row> of(
+      Dataset<Row> examples, Broadcast<VaeWeights> weights, String modelVersion, Samples samples) {
     return examples
         .select("id", "label", "split", "pixels")
         .mapPartitions(new Encode(weights, modelVersion, samples), Encoders.row(SCHEMA));
@@ -74,7 +73,8 @@ final class Embeddings {
       while (rows.hasNext()) {
         Row row = rows.next();
         if (!batch.isEmpty() && !batch.get(0).getString(2).equals(row.getString(2))) {
-          encodeBatch(w, batch, out); // one split per batch: each split has its own number of samples
+          // One split per batch: each split has its own number of samples.
+          encodeBatch(w, batch, out);
           batch.clear();
         }
         batch.add(row);
@@ -96,20 +96,19 @@ final class Embeddings {
       float[][] means = encoded.mean().toFloatMatrix();
       float[][] logVars = encoded.logVar().toFloatMatrix();
       long first = batch.get(0).getLong(0);
-      LogLikelihood.Estimates scores =
-          LogLikelihood.estimate(w, x, samples.of(batch.get(0).getString(2)), samples.seed() + first);
+      LogLikelihood.Estimates scores = LogLikelihood.estimate(
+          w, x, samples.of(batch.get(0).getString(2)), samples.seed() + first);
       for (int i = 0; i < batch.size(); i++) {
         Row row = batch.get(i);
-        out.add(
-            RowFactory.create(
-                row.getLong(0),
-                row.getInt(1),
-                row.getString(2),
-                modelVersion,
-                Embeddings.boxed(means[i]),
-                Embeddings.boxed(logVars[i]),
-                scores.logPx()[i],
-                scores.reconstructionLogProb()[i]));
+        out.add(RowFactory.create(
+            row.getLong(0),
+            row.getInt(1),
+            row.getString(2),
+            modelVersion,
+            Embeddings.boxed(means[i]),
+            Embeddings.boxed(logVars[i]),
+            scores.logPx()[i],
+            scores.reconstructionLogProb()[i]));
       }
     }
   }
@@ -119,6 +118,15 @@ final class Embeddings {
     Float[] out = new Float[values.length];
     for (int i = 0; i < values.length; i++) {
       out[i] = values[i];
+    }
+    return out;
+  }
+
+  /** An {@code array<float>} column's value as a float vector. */
+  public static float[] unboxed(List<Float> values) {
+    float[] out = new float[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.get(i);
     }
     return out;
   }

@@ -16,23 +16,20 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dimensionalityreduction.PCA;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
-import org.vaespark.error.InputFileException;
-import org.vaespark.io.Json;
-import org.vaespark.dataset.MnistDataset;
-import org.vaespark.io.Storage;
-import org.vaespark.job.JobContext;
 import org.vaespark.dataset.Images;
 import org.vaespark.dataset.Minibatches;
+import org.vaespark.dataset.MnistDataset;
+import org.vaespark.error.InputFileException;
+import org.vaespark.io.Json;
+import org.vaespark.io.Storage;
+import org.vaespark.job.JobContext;
 import org.vaespark.model.EpochMetrics;
-import org.vaespark.model.ModelMetadata;
 import org.vaespark.model.ModelStore;
 import org.vaespark.model.VaeWeights;
 
@@ -54,14 +51,13 @@ public final class GenerateJob {
   public static final String ANOMALIES_PNG = "anomalies.png";
   /** Beside the embeddings' Parquet files: how their log_px column was computed. */
   public static final String EMBEDDING_COLUMNS = "_columns.json";
-  static final StructType SAMPLE_SCHEMA =
-      new StructType(
-          new StructField[] {
-            DataTypes.createStructField("sample_id", DataTypes.IntegerType, false),
-            DataTypes.createStructField("model_version", DataTypes.StringType, false),
-            DataTypes.createStructField("z", DataTypes.createArrayType(DataTypes.FloatType, false), false),
-            DataTypes.createStructField("pixels", DataTypes.BinaryType, false)
-          });
+
+  static final StructType SAMPLE_SCHEMA = new StructType(new StructField[] {
+    DataTypes.createStructField("sample_id", DataTypes.IntegerType, false),
+    DataTypes.createStructField("model_version", DataTypes.StringType, false),
+    DataTypes.createStructField("z", DataTypes.createArrayType(DataTypes.FloatType, false), false),
+    DataTypes.createStructField("pixels", DataTypes.BinaryType, false)
+  });
   private static final Logger LOG = LoggerFactory.getLogger(GenerateJob.class);
 
   private final SparkSession spark;
@@ -80,56 +76,82 @@ public final class GenerateJob {
    * @param seconds the job's wall time (Spark's start-up excluded)
    * @param embeddingSeconds the part of it spent computing and writing the embeddings table
    */
-  public record Result(String folder, String modelVersion, long embeddings, double seconds, double embeddingSeconds) {}
+  public record Result(
+      String folder,
+      String modelVersion,
+      long embeddings,
+      double seconds,
+      double embeddingSeconds) {}
 
   public Result run(boolean overwrite) {
     long t0 = System.nanoTime();
     Path target = new Path(settings.paths().generated());
     storage.checkWritable(target, overwrite, "generated outputs");
-    Path modelFolder = new Path(settings.paths().model());
-    MultiLayerNetwork network = models.loadNetwork(modelFolder);
-    ModelMetadata metadata = models.loadMetadata(modelFolder);
-    List<EpochMetrics> history = models.loadMetrics(modelFolder);
-    VaeWeights weights = VaeWeights.of(network);
-    checkCompatible(weights, modelFolder);
-    MnistDataset.Manifest manifest = MnistDataset.readManifest(storage, settings.paths().dataset());
+    Trained model = load(new Path(settings.paths().model()));
+    MnistDataset.Manifest manifest =
+        MnistDataset.readManifest(storage, settings.paths().dataset());
     Dataset<Row> train = MnistDataset.read(spark, settings.paths().dataset(), MnistDataset.TRAIN);
     Dataset<Row> test = MnistDataset.read(spark, settings.paths().dataset(), MnistDataset.TEST);
-    String version = metadata.modelVersion();
-
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Broadcast<VaeWeights> broadcast = sc.broadcast(weights);
+    Broadcast<VaeWeights> broadcast = sc.broadcast(model.weights());
     double[] embeddingSeconds = new double[1];
     try {
       sc.setJobGroup("generate", "generate: samples, reconstructions, embeddings, plots", false);
       storage.publish(target, overwrite, staging -> {
-        writeSamples(weights, version, staging);
-        writeReconstructions(weights, test, staging);
-        embeddingSeconds[0] = writeEmbeddings(train.unionByName(test), broadcast, version, staging);
-        storage.writeBytes(new Path(staging, LOSS_PNG), Plots.lossCurves(history, version));
-        writeScatter(new Path(staging, EMBEDDINGS), weights.latentSize(), version, staging);
-        writeViews(weights, test, new Path(staging, EMBEDDINGS), staging);
+        embeddingSeconds[0] = writeOutputs(model, train, test, broadcast, staging);
       });
     } finally {
       broadcast.destroy();
       sc.clearJobGroup();
     }
-    LOG.info("Generated outputs of model {} published at {}", version, target);
-    return new Result(target.toString(), version, manifest.trainExamples() + manifest.testExamples(),
-        (System.nanoTime() - t0) / 1e9, embeddingSeconds[0]);
+    LOG.info("Generated outputs of model {} published at {}", model.version(), target);
+    long examples = manifest.trainExamples() + manifest.testExamples();
+    return new Result(
+        target.toString(),
+        model.version(),
+        examples,
+        (System.nanoTime() - t0) / 1e9,
+        embeddingSeconds[0]);
+  }
+
+  /** A published model, checked against the settings. */
+  private record Trained(VaeWeights weights, String version, List<EpochMetrics> history) {}
+
+  private Trained load(Path modelFolder) {
+    VaeWeights weights = VaeWeights.of(models.loadNetwork(modelFolder));
+    checkCompatible(weights, modelFolder);
+    return new Trained(
+        weights, models.loadMetadata(modelFolder).modelVersion(), models.loadMetrics(modelFolder));
+  }
+
+  /** Writes every output into {@code staging}; returns the seconds spent on the embeddings table. */
+  private double writeOutputs(
+      Trained model,
+      Dataset<Row> train,
+      Dataset<Row> test,
+      Broadcast<VaeWeights> broadcast,
+      Path staging) {
+    VaeWeights weights = model.weights();
+    writeSamples(weights, model.version(), staging);
+    writeReconstructions(weights, test, staging);
+    double embeddingSeconds =
+        writeEmbeddings(train.unionByName(test), broadcast, model.version(), staging);
+    storage.writeBytes(
+        new Path(staging, LOSS_PNG), Plots.lossCurves(model.history(), model.version()));
+    writeScatter(new Path(staging, EMBEDDINGS), weights.latentSize(), model.version(), staging);
+    writeViews(weights, test, new Path(staging, EMBEDDINGS), staging);
+    return embeddingSeconds;
   }
 
   private void checkCompatible(VaeWeights weights, Path modelFolder) {
     if (weights.inputSize() != Images.PIXELS) {
-      throw new InputFileException(
-          modelFolder + ": model input size is " + weights.inputSize() + ", but the data has "
-              + Images.PIXELS + " pixels per example");
+      throw new InputFileException(modelFolder + ": model input size is " + weights.inputSize()
+          + ", but the data has " + Images.PIXELS + " pixels per example");
     }
     int configured = settings.model().latentSize();
     if (weights.latentSize() != configured) {
-      throw new InputFileException(
-          modelFolder + ": model latent size is " + weights.latentSize() + ", but vae.model.latent-size = "
-              + configured + ": use the matching config or retrain");
+      throw new InputFileException(modelFolder + ": model latent size is " + weights.latentSize()
+          + ", but vae.model.latent-size = " + configured + ": use the matching config or retrain");
     }
   }
 
@@ -140,15 +162,26 @@ public final class GenerateJob {
     INDArray digits = weights.decode(z);
     List<Row> rows = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      rows.add(RowFactory.create(i, version, Embeddings.boxed(z.getRow(i).toFloatVector()), Images.toBytes(digits.getRow(i).toFloatVector())));
+      rows.add(RowFactory.create(
+          i,
+          version,
+          Embeddings.boxed(z.getRow(i).toFloatVector()),
+          Images.toBytes(digits.getRow(i).toFloatVector())));
     }
-    spark.createDataFrame(rows, SAMPLE_SCHEMA).coalesce(1).write().mode(SaveMode.ErrorIfExists)
+    spark
+        .createDataFrame(rows, SAMPLE_SCHEMA)
+        .coalesce(1)
+        .write()
+        .mode(SaveMode.ErrorIfExists)
         .parquet(new Path(staging, SAMPLES).toString());
     storage.writeBytes(new Path(staging, SAMPLES_PNG), ImageGrid.png(digits, columns(n), 2));
   }
 
   private void writeReconstructions(VaeWeights weights, Dataset<Row> test, Path staging) {
-    List<Row> rows = test.orderBy(col("id")).select("pixels").limit(settings.generate().reconstructions()).collectAsList();
+    List<Row> rows = test.orderBy(col("id"))
+        .select("pixels")
+        .limit(settings.generate().reconstructions())
+        .collectAsList();
     int n = rows.size();
     List<byte[]> pixels = new ArrayList<>(n);
     for (Row row : rows) {
@@ -173,71 +206,72 @@ public final class GenerateJob {
     Embeddings.Samples samples = new Embeddings.Samples(
         evaluate.embeddingTestSamples(), evaluate.embeddingTrainSamples(), evaluate.seed());
     Dataset<Row> embeddings = Embeddings.of(examples, weights, version, samples);
-    embeddings.write().mode(SaveMode.ErrorIfExists)
+    embeddings
+        .write()
+        .mode(SaveMode.ErrorIfExists)
         .option("parquet.enable.dictionary#z_mean.list.element", "false")
         .option("parquet.enable.dictionary#z_log_var.list.element", "false")
         .parquet(new Path(staging, EMBEDDINGS).toString());
-    storage.writeString(new Path(new Path(staging, EMBEDDINGS), EMBEDDING_COLUMNS), Json.pretty(Map.of(
-        "log_px", Map.of(
-            "meaning", "importance-sampled log p(x) in nats (Burda et al., 2016)",
-            "importance_samples", Map.of(MnistDataset.TEST, samples.test(), MnistDataset.TRAIN, samples.train())),
-        "reconstruction_log_prob", Map.of(
-            "meaning", "log of the mean over the same samples z ~ q(z|x) of p(x|z), in nats"))));
+    storage.writeString(
+        new Path(new Path(staging, EMBEDDINGS), EMBEDDING_COLUMNS),
+        Json.pretty(Map.of(
+            "log_px",
+                Map.of(
+                    "meaning",
+                    "importance-sampled log p(x) in nats (Burda et al., 2016)",
+                    "importance_samples",
+                    Map.of(MnistDataset.TEST, samples.test(), MnistDataset.TRAIN, samples.train())),
+            "reconstruction_log_prob",
+                Map.of(
+                    "meaning",
+                    "log of the mean over the same samples z ~ q(z|x) of p(x|z), in nats"))));
     return (System.nanoTime() - t0) / 1e9;
   }
 
   /** The latent manifold, interpolations and anomalies, from the test embeddings just written. */
   private void writeViews(VaeWeights weights, Dataset<Row> test, Path embeddings, Path staging) {
-    List<Row> rows = spark.read().parquet(embeddings.toString()).where(col("split").equalTo(MnistDataset.TEST))
+    List<Row> rows = spark
+        .read()
+        .parquet(embeddings.toString())
+        .where(col("split").equalTo(MnistDataset.TEST))
         .select("id", "label", "z_mean", "log_px")
         .join(test.select("id", "pixels"), "id")
         .collectAsList();
     List<LatentViews.Example> examples = new ArrayList<>(rows.size());
     for (Row row : rows) {
-      List<Float> z = row.getList(2);
-      float[] zMean = new float[z.size()];
-      for (int j = 0; j < zMean.length; j++) {
-        zMean[j] = z.get(j);
-      }
+      float[] zMean = Embeddings.unboxed(row.getList(2));
       float[] pixels = new float[Images.PIXELS];
       Images.toUnitFloats((byte[]) row.get(4), pixels, 0);
-      examples.add(new LatentViews.Example(row.getLong(0), row.getInt(1), pixels, zMean, row.getDouble(3)));
+      examples.add(
+          new LatentViews.Example(row.getLong(0), row.getInt(1), pixels, zMean, row.getDouble(3)));
     }
     storage.writeBytes(new Path(staging, MANIFOLD_PNG), LatentViews.manifold(weights, examples));
-    storage.writeBytes(new Path(staging, INTERPOLATIONS_PNG), LatentViews.interpolations(weights, examples));
+    storage.writeBytes(
+        new Path(staging, INTERPOLATIONS_PNG), LatentViews.interpolations(weights, examples));
     storage.writeBytes(new Path(staging, ANOMALIES_PNG), LatentViews.anomalies(weights, examples));
   }
 
   private void writeScatter(Path embeddings, int latentSize, String version, Path staging) {
-    List<Row> rows =
-        spark.read().parquet(embeddings.toString()).where(col("split").equalTo(MnistDataset.TEST))
-            .select("label", "z_mean").collectAsList();
+    List<Row> rows = spark
+        .read()
+        .parquet(embeddings.toString())
+        .where(col("split").equalTo(MnistDataset.TEST))
+        .select("label", "z_mean")
+        .collectAsList();
     int n = rows.size();
-    float[] flat = new float[n * latentSize];
+    float[][] zMeans = new float[n][];
     int[] labels = new int[n];
     for (int i = 0; i < n; i++) {
       labels[i] = rows.get(i).getInt(0);
-      List<Float> z = rows.get(i).getList(1);
-      for (int j = 0; j < latentSize; j++) {
-        flat[i * latentSize + j] = z.get(j);
-      }
+      zMeans[i] = Embeddings.unboxed(rows.get(i).getList(1));
     }
-    INDArray points = Nd4j.create(flat, new long[] {n, latentSize}, DataType.FLOAT);
-    String axis = "z";
-    if (latentSize > 2) {
-      INDArray centred = points.castTo(DataType.DOUBLE);
-      centred.subiRowVector(centred.mean(0));
-      INDArray factors = PCA.pca_factor(centred.dup(), 2, false);
-      points = centred.mmul(factors);
-      axis = "PC";
-    }
-    double[][] xy = new double[n][2];
-    for (int i = 0; i < n; i++) {
-      xy[i][0] = points.getDouble(i, 0);
-      xy[i][1] = latentSize > 1 ? points.getDouble(i, 1) : 0.0;
-    }
-    String title = "Test embeddings (z mean" + (latentSize > 2 ? ", PCA of " + latentSize + "-D" : "") + ") " + version;
-    storage.writeBytes(new Path(staging, SCATTER_PNG), Plots.scatterByLabel(xy, labels, title, axis + "1", axis + "2"));
+    double[][] xy = LatentViews.plane(zMeans);
+    String axis = latentSize > 2 ? "PC" : "z";
+    String title = "Test embeddings (z mean"
+        + (latentSize > 2 ? ", PCA of " + latentSize + "-D" : "") + ") " + version;
+    storage.writeBytes(
+        new Path(staging, SCATTER_PNG),
+        Plots.scatterByLabel(xy, labels, title, axis + "1", axis + "2"));
   }
 
   private static int columns(int n) {

@@ -1,11 +1,10 @@
 package org.vaespark.generate;
 
-import org.nd4j.linalg.api.buffer.DataType;
-
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import javax.imageio.ImageIO;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Tiles 28 x 28 digits (rows of an [n, 784] matrix of intensities in [0, 1]) into one grayscale PNG. */
@@ -17,7 +16,7 @@ final class ImageGrid {
 
   /** Digit {@code i} goes to cell (i / columns, i % columns); the background is mid-grey. */
   static byte[] png(INDArray digits, int columns, int scale) {
-    int n = (int) digits.rows();
+    int n = digits.rows();
     int rows = (n + columns - 1) / columns;
     int cell = SIDE * scale + GAP;
     BufferedImage image =

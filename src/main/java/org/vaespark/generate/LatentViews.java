@@ -87,8 +87,10 @@ final class LatentViews {
     List<Example> chosen = new ArrayList<>();
     for (int label = 0; label < 10; label++) {
       int l = label;
-      List<Example> ofLabel = test.stream().filter(e -> e.label() == l)
-          .sorted(Comparator.comparingDouble(Example::logPx)).toList();
+      List<Example> ofLabel = test.stream()
+          .filter(e -> e.label() == l)
+          .sorted(Comparator.comparingDouble(Example::logPx))
+          .toList();
       if (ofLabel.size() < 2 * PER_END) {
         continue;
       }
@@ -96,7 +98,8 @@ final class LatentViews {
       chosen.addAll(ofLabel.subList(ofLabel.size() - PER_END, ofLabel.size()));
     }
     int d = weights.latentSize();
-    INDArray x = Nd4j.create(DataType.FLOAT, chosen.size(), chosen.isEmpty() ? 0 : chosen.get(0).pixels().length);
+    INDArray x = Nd4j.create(
+        DataType.FLOAT, chosen.size(), chosen.isEmpty() ? 0 : chosen.get(0).pixels().length);
     INDArray z = Nd4j.create(DataType.FLOAT, chosen.size(), d);
     for (int i = 0; i < chosen.size(); i++) {
       x.putRow(i, Nd4j.createFromArray(chosen.get(i).pixels()));
@@ -112,7 +115,10 @@ final class LatentViews {
   }
 
   private static Example firstOf(List<Example> test, int label) {
-    return test.stream().filter(e -> e.label() == label).min(Comparator.comparingLong(Example::id)).orElse(null);
+    return test.stream()
+        .filter(e -> e.label() == label)
+        .min(Comparator.comparingLong(Example::id))
+        .orElse(null);
   }
 
   private static INDArray means(List<Example> test, int d) {
@@ -123,5 +129,25 @@ final class LatentViews {
       }
     }
     return out;
+  }
+
+  /**
+   * Latent vectors as points in a plane for a scatter plot: as they are in 1 or 2 dimensions, else their first
+   * two principal components.
+   */
+  static double[][] plane(float[][] z) {
+    int n = z.length;
+    int latentSize = n == 0 ? 0 : z[0].length;
+    INDArray points = Nd4j.create(z).castTo(DataType.DOUBLE);
+    if (latentSize > 2) {
+      points.subiRowVector(points.mean(0));
+      points = points.mmul(PCA.pca_factor(points.dup(), 2, false));
+    }
+    double[][] xy = new double[n][2];
+    for (int i = 0; i < n; i++) {
+      xy[i][0] = points.getDouble(i, 0);
+      xy[i][1] = latentSize > 1 ? points.getDouble(i, 1) : 0.0;
+    }
+    return xy;
   }
 }

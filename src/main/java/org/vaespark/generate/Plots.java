@@ -14,22 +14,23 @@ import org.vaespark.model.EpochMetrics;
 /** The PNG charts of {@code generate}, drawn with XChart. */
 final class Plots {
   private static final Color[] LABEL_COLORS = {
-    new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
-    new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf)
+    new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
+        new Color(0x9467bd),
+    new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22),
+        new Color(0x17becf)
   };
 
   private Plots() {}
 
   /** Train and held-out negative ELBO per epoch. */
   static byte[] lossCurves(List<EpochMetrics> history, String modelVersion) {
-    XYChart chart =
-        new XYChartBuilder()
-            .width(800)
-            .height(500)
-            .title("VAE negative ELBO per example (" + modelVersion + ")")
-            .xAxisTitle("epoch")
-            .yAxisTitle("nats per example")
-            .build();
+    XYChart chart = new XYChartBuilder()
+        .width(800)
+        .height(500)
+        .title("VAE negative ELBO per example (" + modelVersion + ")")
+        .xAxisTitle("epoch")
+        .yAxisTitle("nats per example")
+        .build();
     List<Integer> epochs = new ArrayList<>();
     List<Double> train = new ArrayList<>();
     List<Double> test = new ArrayList<>();
@@ -44,9 +45,15 @@ final class Plots {
   }
 
   /** Two-dimensional points coloured by digit label. */
-  static byte[] scatterByLabel(double[][] points, int[] labels, String title, String xTitle, String yTitle) {
-    XYChart chart =
-        new XYChartBuilder().width(800).height(700).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+  static byte[] scatterByLabel(
+      double[][] points, int[] labels, String title, String xTitle, String yTitle) {
+    XYChart chart = new XYChartBuilder()
+        .width(800)
+        .height(700)
+        .title(title)
+        .xAxisTitle(xTitle)
+        .yAxisTitle(yTitle)
+        .build();
     chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
     chart.getStyler().setMarkerSize(4);
     for (int label = 0; label <= 9; label++) {

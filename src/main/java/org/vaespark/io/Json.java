@@ -20,7 +20,8 @@ import org.vaespark.error.InputFileException;
  * metadata and checkpoints; {@link #parse} still reads them.
  */
 public final class Json {
-  public static final ObjectMapper MAPPER = mapper().enable(SerializationFeature.INDENT_OUTPUT).build();
+  public static final ObjectMapper MAPPER =
+      mapper().enable(SerializationFeature.INDENT_OUTPUT).build();
   private static final ObjectMapper COMPACT = mapper().build();
   /** Objects whose keys are data, not field names: left as they are when reading old files. */
   private static final Set<String> VERBATIM = Set.of("config", "versions");
@@ -53,8 +54,10 @@ public final class Json {
       JsonNode tree = MAPPER.readTree(json);
       return MAPPER.treeToValue(snakeCaseKeys(tree), type);
     } catch (JsonProcessingException | IllegalArgumentException e) {
-      String reason = e instanceof JsonProcessingException p ? p.getOriginalMessage() : e.getMessage();
-      throw new InputFileException(source + ": not valid JSON for " + type.getSimpleName() + " (" + reason + ")", e);
+      String reason =
+          e instanceof JsonProcessingException p ? p.getOriginalMessage() : e.getMessage();
+      throw new InputFileException(
+          source + ": not valid JSON for " + type.getSimpleName() + " (" + reason + ")", e);
     }
   }
 
@@ -66,7 +69,8 @@ public final class Json {
       ObjectNode renamed = object.objectNode();
       for (Map.Entry<String, JsonNode> field : fields) {
         String key = field.getKey();
-        JsonNode value = VERBATIM.contains(key) ? field.getValue() : snakeCaseKeys(field.getValue());
+        JsonNode value =
+            VERBATIM.contains(key) ? field.getValue() : snakeCaseKeys(field.getValue());
         renamed.set(PropertyNamingStrategies.SnakeCaseStrategy.INSTANCE.translate(key), value);
       }
       return renamed;

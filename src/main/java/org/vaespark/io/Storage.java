@@ -5,14 +5,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
@@ -26,8 +23,7 @@ import org.vaespark.error.StorageException;
  * writes an output into a hidden staging folder next to the target, marks it with {@code _SUCCESS}, then renames
  * it into place, and deletes the staging folder if anything fails. Readers check for {@code _SUCCESS}
  * ({@link #requirePublished}), so they never see a half-written output. {@link #replace} does the same for one
- * small file that readers poll (a pointer, a decision), and {@link #createIfAbsent} is the atomic exclusive
- * create behind {@link StorageLock}.
+ * small file that readers poll (a pointer, a decision).
  *
  * <p>The renames are atomic on HDFS and local file systems; on object stores (S3) a rename is a copy, so use S3A
  * committers and a versioned layout there (see README).
@@ -55,7 +51,9 @@ public final class Storage {
       throw new StorageException(path + ": no file system for this path: " + e.getMessage(), e);
     } catch (IllegalArgumentException e) { // HDFS reports an unknown NameNode host this way
       throw new StorageException(
-          path + ": its file system cannot be reached (" + e.getMessage() + "): check the host name and scheme", e);
+          path + ": its file system cannot be reached (" + e.getMessage()
+              + "): check the host name and scheme",
+          e);
     }
   }
 
@@ -75,8 +73,8 @@ public final class Storage {
   /** Fails early, before any work, if {@code target} exists and may not be replaced. */
   public void checkWritable(Path target, boolean overwrite, String what) {
     if (exists(target) && !overwrite) {
-      throw new OutputExistsException(
-          what + " already exists at " + target + ": pass --overwrite to replace it, or choose another path");
+      throw new OutputExistsException(what + " already exists at " + target
+          + ": pass --overwrite to replace it, or choose another path");
     }
   }
 
@@ -107,50 +105,23 @@ public final class Storage {
     staged(staging, () -> {
       writeString(staging, content);
       try {
-        FileContext.getFileContext(target.toUri(), hadoopConf).rename(staging, target, Options.Rename.OVERWRITE);
+        FileContext.getFileContext(target.toUri(), hadoopConf)
+            .rename(staging, target, Options.Rename.OVERWRITE);
       } catch (IOException e) {
         throw new StorageException("cannot replace " + target + ": " + e.getMessage(), e);
       }
     });
   }
 
-  /**
-   * Creates {@code file} with {@code content} only if no file has that name, atomically: false if one exists. On
-   * a local or mounted file system the content is written to a file of its own and hard-linked to the name
-   * (link(2) fails atomically if the name exists, and the file appears complete); on HDFS create(overwrite=false)
-   * is atomic at the NameNode.
-   */
-  public boolean createIfAbsent(Path file, String content) {
-    FileSystem fs = fs(file);
-    byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
-    try {
-      fs.mkdirs(file.getParent());
-      if (fs instanceof LocalFileSystem local) {
-        return linkIfAbsent(local.pathToFile(file).toPath(), bytes);
-      }
-      try (OutputStream out = fs.create(file, false)) {
-        out.write(bytes);
-      }
-      return true;
-    } catch (FileAlreadyExistsException | org.apache.hadoop.fs.FileAlreadyExistsException e) {
-      return false;
-    } catch (IOException e) {
-      if (exists(file)) {
-        return false; // HDFS reports a lost create race in more than one way
-      }
-      throw new StorageException("cannot create " + file + ": " + e.getMessage(), e);
-    }
-  }
-
   /** Fails unless {@code path} is a published output (a folder with {@code _SUCCESS}). */
   public void requirePublished(Path path, String what, String producer) {
     if (!exists(path)) {
-      throw new InputFileException(what + " not found at " + path + ": run '" + producer + "' first, or fix the path");
+      throw new InputFileException(
+          what + " not found at " + path + ": run '" + producer + "' first, or fix the path");
     }
     if (!isPublished(path)) {
-      throw new InputFileException(
-          what + " at " + path + " has no " + SUCCESS + " marker: the '" + producer
-              + "' run that wrote it did not finish; run it again");
+      throw new InputFileException(what + " at " + path + " has no " + SUCCESS + " marker: the '"
+          + producer + "' run that wrote it did not finish; run it again");
     }
   }
 
@@ -228,7 +199,8 @@ public final class Storage {
 
   /** A hidden name next to {@code target} (hidden names are skipped by Spark, Hive and checkpoint listing). */
   public static Path hiddenSibling(Path target, String role) {
-    return new Path(target.getParent(), "." + target.getName() + "." + role + "-" + UUID.randomUUID());
+    return new Path(
+        target.getParent(), "." + target.getName() + "." + role + "-" + UUID.randomUUID());
   }
 
   /** Runs {@code steps} on a staging path and deletes the staging path if they fail. */
@@ -247,7 +219,8 @@ public final class Storage {
       Path old = null;
       if (fs.exists(target)) {
         if (!overwrite) {
-          throw new OutputExistsException(target + " appeared while this job ran: pass --overwrite to replace it");
+          throw new OutputExistsException(
+              target + " appeared while this job ran: pass --overwrite to replace it");
         }
         old = hiddenSibling(target, "replaced");
         rename(fs, target, old);
@@ -258,7 +231,8 @@ public final class Storage {
         fs.delete(old, true);
       }
     } catch (IOException e) {
-      throw new StorageException("cannot publish " + staging + " to " + target + ": " + e.getMessage(), e);
+      throw new StorageException(
+          "cannot publish " + staging + " to " + target + ": " + e.getMessage(), e);
     }
   }
 
@@ -270,23 +244,8 @@ public final class Storage {
     } catch (IOException e) {
       throw new StorageException(
           "cannot create " + folder + " (" + e.getMessage() + "): check that " + folder.getParent()
-              + " is a folder this user can write", e);
-    }
-  }
-
-  private static boolean linkIfAbsent(java.nio.file.Path name, byte[] content) throws IOException {
-    java.nio.file.Path token = name.resolveSibling("." + name.getFileName() + ".new-" + UUID.randomUUID());
-    Files.write(token, content);
-    try {
-      Files.createLink(name, token);
-      return true;
-    } catch (FileAlreadyExistsException e) {
-      return false;
-    } catch (UnsupportedOperationException | IOException e) { // a file system without hard links
-      Files.write(Files.createFile(name), content);
-      return true;
-    } finally {
-      Files.deleteIfExists(token);
+              + " is a folder this user can write",
+          e);
     }
   }
 

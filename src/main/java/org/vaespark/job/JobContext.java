@@ -15,7 +15,8 @@ import org.vaespark.model.ModelStore;
  * build that runs. A job is a class with a constructor taking this and a {@code run} method (docs/architecture.md,
  * "Adding a job").
  */
-public record JobContext(Settings settings, SparkSession spark, Storage storage, Clock clock, BuildInfo build) {
+public record JobContext(
+    Settings settings, SparkSession spark, Storage storage, Clock clock, BuildInfo build) {
 
   /** The context of a run on {@code spark}, with the system clock and the build on the classpath. */
   public static JobContext of(SparkSession spark, Settings settings) {

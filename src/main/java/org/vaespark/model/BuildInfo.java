@@ -15,7 +15,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * @param sparkVersion the Spark version this JVM runs (from the cluster's jars under spark-submit), which may
  *     differ from the one the tool was built against
  */
-public record BuildInfo(String toolVersion, String gitCommit, String sparkVersion, String dl4jVersion,
+public record BuildInfo(
+    String toolVersion,
+    String gitCommit,
+    String sparkVersion,
+    String dl4jVersion,
     String dl4jSparkVersion) {
   /** What a build outside a git checkout records as its commit. */
   public static final String UNKNOWN = "unknown";

@@ -25,8 +25,8 @@ public final class Dl4jLayerStep implements TrainingStep {
     network.init(params, false);
     INDArray state = network.getUpdater().getStateViewArray();
     if (state == null || state.length() != updaterState.length()) {
-      throw new IllegalArgumentException("updater state has " + updaterState.length() + " values, the network "
-          + (state == null ? "none" : String.valueOf(state.length())));
+      throw new IllegalArgumentException("updater state has " + updaterState.length()
+          + " values, the network " + (state == null ? "none" : String.valueOf(state.length())));
     }
     state.assign(updaterState);
     vae = network.getLayer(0);

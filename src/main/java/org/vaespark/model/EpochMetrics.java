@@ -1,7 +1,6 @@
 package org.vaespark.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
-
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**

@@ -1,8 +1,7 @@
 package org.vaespark.model;
 
-import java.util.Locale;
-
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Locale;
 
 /**
  * What {@code evaluate} measured of a model on the held-out split: the negative ELBO per example split into
@@ -23,7 +22,9 @@ public record Evaluation(
 
   /** A short Markdown page for people. */
   public String markdown() {
-    return String.format(Locale.ROOT, """
+    return String.format(
+        Locale.ROOT,
+        """
         # Evaluation of model %s
 
         Held-out split, %d examples, evaluated %s in %.1f s.
@@ -37,7 +38,15 @@ public record Evaluation(
 
         The importance-sampled estimate (Burda et al., 2016) is a tighter lower bound on log p(x) than the ELBO;
         -log p(x) is the figure to compare with published VAE results.
-        """, modelVersion, testExamples, evaluatedAt, seconds, testNegElbo, testReconstruction, testKl,
-        importanceSamples, testLogPx);
+        """,
+        modelVersion,
+        testExamples,
+        evaluatedAt,
+        seconds,
+        testNegElbo,
+        testReconstruction,
+        testKl,
+        importanceSamples,
+        testLogPx);
   }
 }

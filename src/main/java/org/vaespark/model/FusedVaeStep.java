@@ -1,8 +1,7 @@
 package org.vaespark.model;
 
-import java.util.HashMap;
-
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -52,17 +51,20 @@ public final class FusedVaeStep implements TrainingStep {
       throw new IllegalArgumentException("not a VAE configuration: " + layerConf.getLayer());
     }
     if (!(vae.getIUpdater() instanceof Adam adamConfig)) {
-      throw new IllegalArgumentException("the fused step implements Adam only, the model uses " + vae.getIUpdater());
+      throw new IllegalArgumentException(
+          "the fused step implements Adam only, the model uses " + vae.getIUpdater());
     }
     if (updaterState.length() != 2 * params.length()) {
-      throw new IllegalArgumentException("updater state has " + updaterState.length() + " values, expected 2 x "
-          + params.length() + " (Adam's two moments over every parameter)");
+      throw new IllegalArgumentException(
+          "updater state has " + updaterState.length() + " values, expected 2 x " + params.length()
+              + " (Adam's two moments over every parameter)");
     }
     this.params = params;
     this.updaterState = updaterState;
     this.gradient = Nd4j.create(params.dataType(), params.shape());
     this.activation = vae.getActivationFn();
-    VariationalAutoencoderParamInitializer init = VariationalAutoencoderParamInitializer.getInstance();
+    VariationalAutoencoderParamInitializer init =
+        VariationalAutoencoderParamInitializer.getInstance();
     Map<String, INDArray> p = init.getGradientsFromFlattened(layerConf, params);
     Map<String, INDArray> g = init.getGradientsFromFlattened(layerConf, gradient);
     for (int i = 0; i < vae.getEncoderLayerSizes().length; i++) {
@@ -127,7 +129,20 @@ public final class FusedVaeStep implements TrainingStep {
   private double computeGradient(INDArray x, INDArray eps, boolean computeLoss) {
     Buffers b = buffers(x.rows());
     double scale = 1.0 / x.rows();
-    // Forward. Pre-activations are kept for the backward pass.
+    Activations forward = forward(x, eps, b);
+    double loss = computeLoss
+        ? (VaeLoss.reconstruction(b.logits, x) + VaeLoss.kl(b.mu, b.logVar)) * scale
+        : Double.NaN;
+    backwardDecoder(x, forward.decoded(), b, scale);
+    backwardEncoder(x, eps, forward.encoded(), b, scale);
+    return loss;
+  }
+
+  /** The last encoder layer's and the last decoder layer's outputs of a forward pass. */
+  private record Activations(INDArray encoded, INDArray decoded) {}
+
+  /** Forward pass into the buffers; pre-activations are kept for the backward pass. */
+  private Activations forward(INDArray x, INDArray eps, Buffers b) {
     INDArray h = x;
     for (int i = 0; i < encoder.size(); i++) {
       h = forward(encoder.get(i), h, b.encPre[i], b.encOut[i]);
@@ -141,34 +156,46 @@ public final class FusedVaeStep implements TrainingStep {
       d = forward(decoder.get(i), d, b.decPre[i], b.decOut[i]);
     }
     affine(output, d, b.logits);
-    double loss = computeLoss ? (VaeLoss.reconstruction(b.logits, x) + VaeLoss.kl(b.mu, b.logVar)) * scale : Double.NaN;
+    return new Activations(h, d);
+  }
 
-    // Backward. Output layer: dL/dlogits = (sigmoid(l) - x) / n.
-    INDArray delta = Transforms.sigmoid(b.logits, false).subi(x).muli(scale); // in place: the logits buffer is free now
-    INDArray upstream = backward(output, d, delta, b.decGrad[decoder.size() - 1]);
+  /** Output and decoder layers; leaves dL/dz in {@code b.dz}. Output layer: dL/dlogits = (sigmoid(l) - x) / n. */
+  private void backwardDecoder(INDArray x, INDArray decoded, Buffers b, double scale) {
+    // In place: the logits buffer is free once the loss is computed.
+    INDArray delta = Transforms.sigmoid(b.logits, false).subi(x).muli(scale);
+    INDArray upstream = backward(output, decoded, delta, b.decGrad[decoder.size() - 1]);
     for (int i = decoder.size() - 1; i >= 0; i--) {
       INDArray dPre = activation.backprop(b.decPre[i], upstream).getFirst();
-      upstream = backward(decoder.get(i), i == 0 ? b.z : b.decOut[i - 1], dPre, i == 0 ? b.dz : b.decGrad[i - 1]);
+      INDArray input = i == 0 ? b.z : b.decOut[i - 1];
+      upstream = backward(decoder.get(i), input, dPre, i == 0 ? b.dz : b.decGrad[i - 1]);
     }
-    // Reparameterisation and KL: dz/dmu = 1, dz/dlv = eps * std / 2; KL adds mu / n and (exp(lv) - 1) / 2n.
+  }
+
+  /**
+   * Reparameterisation, KL and encoder layers: dz/dmu = 1 and dz/dlv = eps * std / 2; the KL adds mu / n and
+   * (exp(lv) - 1) / 2n.
+   */
+  private void backwardEncoder(
+      INDArray x, INDArray eps, INDArray encoded, Buffers b, double scale) {
     INDArray dMu = b.dMu.assign(b.mu).muli(scale).addi(b.dz);
-    INDArray dLv = b.dz.muli(eps).muli(b.std).muli(0.5)
+    INDArray dLv = b.dz
+        .muli(eps)
+        .muli(b.std)
+        .muli(0.5)
         .addi(Transforms.exp(b.logVar, true).subi(1.0).muli(0.5 * scale));
     INDArray dH = b.encGrad[encoder.size() - 1];
-    weightGradients(mean, h, dMu);
-    weightGradients(logVar, h, dLv);
+    weightGradients(mean, encoded, dMu);
+    weightGradients(logVar, encoded, dLv);
     Nd4j.gemm(dMu, mean[0], dH, false, true, 1.0, 0.0);
     Nd4j.gemm(dLv, logVar[0], dH, false, true, 1.0, 1.0);
     for (int i = encoder.size() - 1; i >= 0; i--) {
       INDArray dPre = activation.backprop(b.encPre[i], dH).getFirst();
-      INDArray input = i == 0 ? x : b.encOut[i - 1];
       if (i == 0) {
-        weightGradients(encoder.get(i), input, dPre); // nothing needs the gradient of the input pixels
+        weightGradients(encoder.get(i), x, dPre); // nothing needs the gradient of the input pixels
       } else {
-        dH = backward(encoder.get(i), input, dPre, b.encGrad[i - 1]);
+        dH = backward(encoder.get(i), b.encOut[i - 1], dPre, b.encGrad[i - 1]);
       }
     }
-    return loss;
   }
 
   /** out := act(in W + b), with the pre-activation kept in {@code pre}. */
@@ -183,7 +210,8 @@ public final class FusedVaeStep implements TrainingStep {
   }
 
   /** Weight and bias gradients of one affine map into the gradient views; the input's gradient into {@code inputGrad}. */
-  private static INDArray backward(INDArray[] layer, INDArray input, INDArray delta, INDArray inputGrad) {
+  private static INDArray backward(
+      INDArray[] layer, INDArray input, INDArray delta, INDArray inputGrad) {
     weightGradients(layer, input, delta);
     Nd4j.gemm(delta, layer[0], inputGrad, false, true, 1.0, 0.0);
     return inputGrad;
@@ -211,7 +239,13 @@ public final class FusedVaeStep implements TrainingStep {
     final INDArray dMu;
     final INDArray logits;
 
-    Buffers(DataType type, long rows, List<INDArray[]> encoder, List<INDArray[]> decoder, long latent, long inputs) {
+    Buffers(
+        DataType type,
+        long rows,
+        List<INDArray[]> encoder,
+        List<INDArray[]> decoder,
+        long latent,
+        long inputs) {
       encPre = columns(type, rows, encoder);
       encOut = columns(type, rows, encoder);
       encGrad = columns(type, rows, encoder);
@@ -238,9 +272,8 @@ public final class FusedVaeStep implements TrainingStep {
   }
 
   private Buffers buffers(long rows) {
-    return buffers.computeIfAbsent(rows, r -> new Buffers(params.dataType(), r, encoder, decoder, latentSize,
-        output[0].columns()));
+    return buffers.computeIfAbsent(
+        rows,
+        r -> new Buffers(params.dataType(), r, encoder, decoder, latentSize, output[0].columns()));
   }
-
-
 }

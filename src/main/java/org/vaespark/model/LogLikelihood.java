@@ -1,8 +1,7 @@
 package org.vaespark.model;
 
-import java.util.Arrays;
-
 import java.io.Serializable;
+import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -53,7 +52,7 @@ public final class LogLikelihood {
     if (k < 1) {
       throw new IllegalArgumentException("importance samples must be at least 1, got " + k);
     }
-    int n = (int) x.rows();
+    int n = x.rows();
     int latent = weights.latentSize();
     VaeWeights.Encoded q = weights.encode(x);
     INDArray std = Transforms.exp(q.logVar().mul(0.5), false);

@@ -29,12 +29,23 @@ public record ModelMetadata(
 
   /** This metadata with an evaluation recorded. */
   public ModelMetadata withEvaluation(Evaluation value) {
-    return new ModelMetadata(modelVersion, createdAt, config, data, finalMetrics, history, versions, gitCommit,
-        training, value);
+    return new ModelMetadata(
+        modelVersion,
+        createdAt,
+        config,
+        data,
+        finalMetrics,
+        history,
+        versions,
+        gitCommit,
+        training,
+        value);
   }
 
-  public record DataInfo(String dataset, String source, String fingerprint, long trainExamples, long testExamples) {}
+  public record DataInfo(
+      String dataset, String source, String fingerprint, long trainExamples, long testExamples) {}
 
   /** @param resumedFromEpoch the checkpointed epoch the last run resumed from; 0 when it started afresh */
-  public record TrainingInfo(int workers, int epochs, double seconds, long parameters, int resumedFromEpoch) {}
+  public record TrainingInfo(
+      int workers, int epochs, double seconds, long parameters, int resumedFromEpoch) {}
 }

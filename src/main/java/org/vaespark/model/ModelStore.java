@@ -69,10 +69,13 @@ public final class ModelStore {
     }
     MultiLayerNetwork network;
     try (InputStream in = storage.fs(file).open(file)) {
-      network = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(in.readAllBytes()), withUpdater);
+      network = ModelSerializer.restoreMultiLayerNetwork(
+          new ByteArrayInputStream(in.readAllBytes()), withUpdater);
     } catch (IOException | RuntimeException e) {
       throw new InputFileException(
-          file + ": not a readable DL4J model (" + e.getMessage() + "); the file is corrupt or truncated, retrain it", e);
+          file + ": not a readable DL4J model (" + e.getMessage()
+              + "); the file is corrupt or truncated, retrain it",
+          e);
     }
     try {
       VaeNetworks.layerConf(network);

@@ -1,7 +1,6 @@
 package org.vaespark.model;
 
 import java.util.List;
-
 import java.util.Locale;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -28,17 +27,16 @@ public final class VaeNetworks {
 
   public static MultiLayerConfiguration configuration(
       Settings.ModelSettings model, double learningRate, long seed) {
-    VariationalAutoencoder vae =
-        new VariationalAutoencoder.Builder()
-            .activation(activation(model.activation()))
-            .encoderLayerSizes(toArray(model.encoderLayerSizes()))
-            .decoderLayerSizes(toArray(model.decoderLayerSizes()))
-            .pzxActivationFunction(Activation.IDENTITY)
-            .reconstructionDistribution(new BernoulliReconstructionDistribution(Activation.SIGMOID))
-            .numSamples(1)
-            .nIn(INPUT_SIZE)
-            .nOut(model.latentSize())
-            .build();
+    VariationalAutoencoder vae = new VariationalAutoencoder.Builder()
+        .activation(activation(model.activation()))
+        .encoderLayerSizes(toArray(model.encoderLayerSizes()))
+        .decoderLayerSizes(toArray(model.decoderLayerSizes()))
+        .pzxActivationFunction(Activation.IDENTITY)
+        .reconstructionDistribution(new BernoulliReconstructionDistribution(Activation.SIGMOID))
+        .numSamples(1)
+        .nIn(INPUT_SIZE)
+        .nOut(model.latentSize())
+        .build();
     return new NeuralNetConfiguration.Builder()
         .seed(seed)
         .dataType(DataType.FLOAT)
@@ -49,7 +47,8 @@ public final class VaeNetworks {
         .build();
   }
 
-  public static MultiLayerNetwork create(Settings.ModelSettings model, Settings.TrainingSettings training) {
+  public static MultiLayerNetwork create(
+      Settings.ModelSettings model, Settings.TrainingSettings training) {
     MultiLayerNetwork network =
         new MultiLayerNetwork(configuration(model, training.learningRate(), training.seed()));
     network.init();
@@ -59,7 +58,8 @@ public final class VaeNetworks {
   /** The VAE layer's configuration, or a clear error if the network is not one this tool built. */
   public static VariationalAutoencoder layerConf(MultiLayerNetwork network) {
     if (network.getnLayers() != 1
-        || !(network.getLayerWiseConfigurations().getConf(0).getLayer() instanceof VariationalAutoencoder vae)) {
+        || !(network.getLayerWiseConfigurations().getConf(0).getLayer()
+            instanceof VariationalAutoencoder vae)) {
       throw new IllegalArgumentException(
           "model is not a single-layer DL4J VariationalAutoencoder network (found "
               + network.getnLayers() + " layers)");

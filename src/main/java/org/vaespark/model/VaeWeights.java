@@ -54,8 +54,12 @@ public final class VaeWeights implements Serializable {
 
     static Dense of(Map<String, INDArray> params, String prefix) {
       return new Dense(
-          params.get(prefix + VariationalAutoencoderParamInitializer.WEIGHT_KEY_SUFFIX).dup(),
-          params.get(prefix + VariationalAutoencoderParamInitializer.BIAS_KEY_SUFFIX).dup());
+          params
+              .get(prefix + VariationalAutoencoderParamInitializer.WEIGHT_KEY_SUFFIX)
+              .dup(),
+          params
+              .get(prefix + VariationalAutoencoderParamInitializer.BIAS_KEY_SUFFIX)
+              .dup());
     }
   }
 
@@ -101,7 +105,8 @@ public final class VaeWeights implements Serializable {
     }
 
     public ElboSums plus(ElboSums other) {
-      return new ElboSums(reconstruction + other.reconstruction, kl + other.kl, examples + other.examples);
+      return new ElboSums(
+          reconstruction + other.reconstruction, kl + other.kl, examples + other.examples);
     }
 
     public static ElboSums zero() {
@@ -154,11 +159,11 @@ public final class VaeWeights implements Serializable {
   }
 
   public int inputSize() {
-    return (int) encoder.get(0).weights().rows();
+    return encoder.get(0).weights().rows();
   }
 
   public int latentSize() {
-    return (int) zMean.weights().columns();
+    return zMean.weights().columns();
   }
 
   public Encoded encode(INDArray x) {
@@ -194,11 +199,13 @@ public final class VaeWeights implements Serializable {
     Encoded q = encode(x);
     INDArray z = q.mean().add(Transforms.exp(q.logVar().mul(0.5), false).muli(eps));
     INDArray logits = decodeLogits(z);
-    return new ElboSums(VaeLoss.reconstruction(logits, x), VaeLoss.kl(q.mean(), q.logVar()), x.rows());
+    return new ElboSums(
+        VaeLoss.reconstruction(logits, x), VaeLoss.kl(q.mean(), q.logVar()), x.rows());
   }
 
   /** Standard-normal noise for {@link #negativeElbo}, reproducible from {@code seed}. */
   public INDArray noise(long rows, long seed) {
-    return Nd4j.randn(seed, new long[] {rows, latentSize()}).castTo(zMean.weights().dataType());
+    return Nd4j.randn(seed, new long[] {rows, latentSize()})
+        .castTo(zMean.weights().dataType());
   }
 }

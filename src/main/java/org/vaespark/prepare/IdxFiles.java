@@ -14,8 +14,8 @@ record IdxFiles(Path trainImages, Path trainLabels, Path testImages, Path testLa
   static IdxFiles locate(Storage storage, String folder) {
     Path dir = new Path(folder);
     if (!storage.exists(dir)) {
-      throw new InputFileException(
-          "input folder " + dir + " not found: set vae.paths.input (or --input) to the folder with the MNIST IDX files");
+      throw new InputFileException("input folder " + dir
+          + " not found: set vae.paths.input (or --input) to the folder with the MNIST IDX files");
     }
     return new IdxFiles(
         find(storage, dir, TRAIN_IMAGES),
@@ -31,7 +31,7 @@ record IdxFiles(Path trainImages, Path trainLabels, Path testImages, Path testLa
         return path;
       }
     }
-    throw new InputFileException(
-        new Path(dir, name) + ": file not found (looked for " + name + " and " + name + ".gz in " + dir + ")");
+    throw new InputFileException(new Path(dir, name) + ": file not found (looked for " + name
+        + " and " + name + ".gz in " + dir + ")");
   }
 }

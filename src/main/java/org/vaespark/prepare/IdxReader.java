@@ -43,28 +43,37 @@ public final class IdxReader {
   public record LabelFile(String file, int count, byte[] labels, byte[] sha256) {}
 
   public ImageFile readImages(Path path) {
-    return read(path, IMAGES_MAGIC, (in, count) -> {
-      int rows = readHeaderInt(path, in, "row count");
-      int cols = readHeaderInt(path, in, "column count");
-      if (rows != Images.ROWS || cols != Images.COLS) {
-        throw new InputFileException(
-            path + ": images are " + rows + "x" + cols + ", expected " + Images.ROWS + "x" + Images.COLS + " (MNIST)");
-      }
-      return readPayload(path, in, (long) count * Images.PIXELS, "pixel data of " + count + " images");
-    }, (count, payload, sha) -> new ImageFile(path.toString(), count, payload, sha));
+    return read(
+        path,
+        IMAGES_MAGIC,
+        (in, count) -> {
+          int rows = readHeaderInt(path, in, "row count");
+          int cols = readHeaderInt(path, in, "column count");
+          if (rows != Images.ROWS || cols != Images.COLS) {
+            throw new InputFileException(path + ": images are " + rows + "x" + cols + ", expected "
+                + Images.ROWS + "x" + Images.COLS + " (MNIST)");
+          }
+          return readPayload(
+              path, in, (long) count * Images.PIXELS, "pixel data of " + count + " images");
+        },
+        (count, payload, sha) -> new ImageFile(path.toString(), count, payload, sha));
   }
 
   public LabelFile readLabels(Path path) {
-    return read(path, LABELS_MAGIC, (in, count) -> {
-      byte[] labels = readPayload(path, in, count, count + " labels");
-      for (int i = 0; i < labels.length; i++) {
-        if (labels[i] < 0 || labels[i] > 9) {
-          throw new InputFileException(
-              path + ": label " + Byte.toUnsignedInt(labels[i]) + " at index " + i + " is outside 0..9");
-        }
-      }
-      return labels;
-    }, (count, payload, sha) -> new LabelFile(path.toString(), count, payload, sha));
+    return read(
+        path,
+        LABELS_MAGIC,
+        (in, count) -> {
+          byte[] labels = readPayload(path, in, count, count + " labels");
+          for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] > 9) {
+              throw new InputFileException(path + ": label " + Byte.toUnsignedInt(labels[i])
+                  + " at index " + i + " is outside 0..9");
+            }
+          }
+          return labels;
+        },
+        (count, payload, sha) -> new LabelFile(path.toString(), count, payload, sha));
   }
 
   /** Checks that an image file and a label file describe the same examples. */
@@ -84,7 +93,8 @@ public final class IdxReader {
     T create(int count, byte[] payload, byte[] sha256);
   }
 
-  private <T> T read(Path path, int expectedMagic, PayloadReader payloadReader, ResultFactory<T> factory) {
+  private <T> T read(
+      Path path, int expectedMagic, PayloadReader payloadReader, ResultFactory<T> factory) {
     FileSystem fs = storage.fs(path);
     try {
       if (!fs.exists(path)) {
@@ -94,7 +104,8 @@ public final class IdxReader {
         throw new InputFileException(path + ": file is empty, expected an IDX file");
       }
       MessageDigest digest = Sha256.newDigest();
-      try (DataInputStream in = new DataInputStream(new DigestInputStream(open(fs, path), digest))) {
+      try (DataInputStream in =
+          new DataInputStream(new DigestInputStream(open(fs, path), digest))) {
         int magic = readHeaderInt(path, in, "magic number");
         if (magic != expectedMagic) {
           throw new InputFileException(
@@ -107,14 +118,16 @@ public final class IdxReader {
         }
         byte[] payload = payloadReader.read(in, count);
         if (in.read() != -1) {
-          throw new InputFileException(path + ": unexpected bytes after the " + count + " items the header declares");
+          throw new InputFileException(
+              path + ": unexpected bytes after the " + count + " items the header declares");
         }
         return factory.create(count, payload, digest.digest());
       }
     } catch (ZipException e) {
       throw new InputFileException(path + ": corrupt gzip stream (" + e.getMessage() + ")", e);
     } catch (EOFException e) {
-      throw new InputFileException(path + ": truncated: the file ends before the data its header declares", e);
+      throw new InputFileException(
+          path + ": truncated: the file ends before the data its header declares", e);
     } catch (IOException e) {
       throw new InputFileException(path + ": cannot be read (" + e.getMessage() + ")", e);
     }
@@ -124,16 +137,17 @@ public final class IdxReader {
     try {
       return in.readInt();
     } catch (EOFException e) {
-      throw new InputFileException(path + ": truncated header, the file ends before its " + what, e);
+      throw new InputFileException(
+          path + ": truncated header, the file ends before its " + what, e);
     }
   }
 
   private static byte[] readPayload(Path path, InputStream in, long expected, String what)
       throws IOException {
     if (expected > MAX_PAYLOAD_BYTES) {
-      throw new InputFileException(
-          path + ": header claims " + what + " (" + expected + " bytes), more than one IDX file can hold ("
-              + MAX_PAYLOAD_BYTES + " bytes): the header is corrupt");
+      throw new InputFileException(path + ": header claims " + what + " (" + expected
+          + " bytes), more than one IDX file can hold (" + MAX_PAYLOAD_BYTES
+          + " bytes): the header is corrupt");
     }
     int size = (int) expected;
     // Grow with the data actually present instead of trusting the header's size.
@@ -143,9 +157,8 @@ public final class IdxReader {
     while (remaining > 0) {
       int n = in.read(chunk, 0, Math.min(chunk.length, remaining));
       if (n < 0) {
-        throw new InputFileException(
-            path + ": truncated data, the header declares " + what + " (" + size + " bytes) but only "
-                + (size - remaining) + " bytes follow");
+        throw new InputFileException(path + ": truncated data, the header declares " + what + " ("
+            + size + " bytes) but only " + (size - remaining) + " bytes follow");
       }
       out.write(chunk, 0, n);
       remaining -= n;

@@ -14,13 +14,13 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
+import org.vaespark.dataset.Images;
+import org.vaespark.dataset.MnistDataset;
 import org.vaespark.error.InputFileException;
 import org.vaespark.io.Json;
-import org.vaespark.dataset.MnistDataset;
 import org.vaespark.io.Sha256;
 import org.vaespark.io.Storage;
 import org.vaespark.job.JobContext;
-import org.vaespark.dataset.Images;
 
 /**
  * The data-prep job: reads the four canonical MNIST IDX files, checks them, and publishes the train and test
@@ -43,7 +43,8 @@ public final class PrepareJob {
    * @param written false when {@link #refresh()} found the published dataset up to date
    * @param seconds the job's wall time, reading the IDX files to publication (Spark's start-up excluded)
    */
-  public record Result(String dataset, MnistDataset.Manifest manifest, boolean written, double seconds) {
+  public record Result(
+      String dataset, MnistDataset.Manifest manifest, boolean written, double seconds) {
     public long images() {
       return manifest.trainExamples() + manifest.testExamples();
     }
@@ -68,13 +69,20 @@ public final class PrepareJob {
     Path target = new Path(settings.paths().dataset());
     Input input = readInput();
     if (storage.isPublished(target)) {
-      MnistDataset.Manifest published = MnistDataset.readManifest(storage, settings.paths().dataset());
+      MnistDataset.Manifest published =
+          MnistDataset.readManifest(storage, settings.paths().dataset());
       if (published.fingerprint().equals(input.manifest().fingerprint())) {
-        LOG.info("Dataset at {} is up to date (input fingerprint {}): not rewritten", target, published.fingerprint());
+        LOG.info(
+            "Dataset at {} is up to date (input fingerprint {}): not rewritten",
+            target,
+            published.fingerprint());
         return new Result(target.toString(), published, false, (System.nanoTime() - t0) / 1e9);
       }
-      LOG.info("Input changed (fingerprint {} -> {}): rewriting the dataset at {}",
-          published.fingerprint(), input.manifest().fingerprint(), target);
+      LOG.info(
+          "Input changed (fingerprint {} -> {}): rewriting the dataset at {}",
+          published.fingerprint(),
+          input.manifest().fingerprint(),
+          target);
     }
     write(target, input, true);
     return new Result(target.toString(), input.manifest(), true, (System.nanoTime() - t0) / 1e9);
@@ -86,16 +94,17 @@ public final class PrepareJob {
     IdxFiles files = IdxFiles.locate(storage, settings.paths().input());
     LOG.info("Reading MNIST IDX files from {}", settings.paths().input());
     IdxReader reader = new IdxReader(storage);
-    Split train = readSplit(reader, files.trainImages(), files.trainLabels(), MnistDataset.TRAIN, 0);
-    Split test = readSplit(reader, files.testImages(), files.testLabels(), MnistDataset.TEST, train.count());
-    MnistDataset.Manifest manifest =
-        new MnistDataset.Manifest(
-            settings.paths().input(),
-            fingerprint(train, test),
-            train.count(),
-            test.count(),
-            Images.ROWS,
-            Images.COLS);
+    Split train =
+        readSplit(reader, files.trainImages(), files.trainLabels(), MnistDataset.TRAIN, 0);
+    Split test =
+        readSplit(reader, files.testImages(), files.testLabels(), MnistDataset.TEST, train.count());
+    MnistDataset.Manifest manifest = new MnistDataset.Manifest(
+        settings.paths().input(),
+        fingerprint(train, test),
+        train.count(),
+        test.count(),
+        Images.ROWS,
+        Images.COLS);
     return new Input(train, test, manifest);
   }
 
@@ -105,15 +114,21 @@ public final class PrepareJob {
       storage.publish(target, overwrite, staging -> {
         write(input.train(), new Path(staging, MnistDataset.TRAIN));
         write(input.test(), new Path(staging, MnistDataset.TEST));
-        storage.writeString(new Path(staging, MnistDataset.MANIFEST), Json.pretty(input.manifest()));
+        storage.writeString(
+            new Path(staging, MnistDataset.MANIFEST), Json.pretty(input.manifest()));
       });
     } finally {
       spark.sparkContext().clearJobGroup();
     }
-    LOG.info("Prepared {} train and {} test examples at {}", input.train().count(), input.test().count(), target);
+    LOG.info(
+        "Prepared {} train and {} test examples at {}",
+        input.train().count(),
+        input.test().count(),
+        target);
   }
 
-  private record Split(String name, long firstId, IdxReader.ImageFile images, IdxReader.LabelFile labels) {
+  private record Split(
+      String name, long firstId, IdxReader.ImageFile images, IdxReader.LabelFile labels) {
     int count() {
       return images.count();
     }
@@ -125,8 +140,9 @@ public final class PrepareJob {
     IdxReader.LabelFile labels = reader.readLabels(labelsPath);
     IdxReader.checkSameCount(images, labels);
     if (images.count() == 0) {
-      throw new InputFileException(imagesPath + " and " + labelsPath + " declare 0 examples: the " + name
-          + " split would be empty, and nothing could be trained or evaluated on it; check the input files");
+      throw new InputFileException(
+          imagesPath + " and " + labelsPath + " declare 0 examples: the " + name
+              + " split would be empty, and nothing could be trained or evaluated on it; check the input files");
     }
     return new Split(name, firstId, images, labels);
   }
@@ -137,16 +153,22 @@ public final class PrepareJob {
     for (int i = 0; i < split.count(); i++) {
       byte[] image = new byte[Images.PIXELS];
       System.arraycopy(pixels, i * Images.PIXELS, image, 0, Images.PIXELS);
-      rows.add(RowFactory.create(split.firstId() + i, (int) split.labels().labels()[i], split.name(), image));
+      rows.add(RowFactory.create(
+          split.firstId() + i, (int) split.labels().labels()[i], split.name(), image));
     }
     int shards = Math.min(settings.prepare().shards(), Math.max(1, split.count()));
-    // The rows are in id order already: parallelize cuts the list into contiguous, sorted ranges, one per shard,
-    // so the shards are range-partitioned and sorted by id without a sampling job, a shuffle or a sort.
-    JavaRDD<Row> ranges = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows, shards);
+    // The rows are in id order already: parallelize cuts the list into contiguous, sorted ranges,
+    // one per shard,
+    // so the shards are range-partitioned and sorted by id without a sampling job, a shuffle or a
+    // sort.
+    JavaRDD<Row> ranges =
+        JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows, shards);
     spark
         .createDataFrame(ranges, MnistDataset.SCHEMA)
         .write()
-        .option("parquet.enable.dictionary#pixels", "false") // 784 distinct bytes per row: nothing to share
+        .option(
+            "parquet.enable.dictionary#pixels",
+            "false") // 784 distinct bytes per row: nothing to share
         .mode(SaveMode.ErrorIfExists)
         .parquet(path.toString());
   }

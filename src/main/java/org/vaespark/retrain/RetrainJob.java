@@ -7,6 +7,7 @@ import org.apache.spark.sql.SaveMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
+import org.vaespark.evaluate.ElboEvaluator;
 import org.vaespark.evaluate.EvaluateJob;
 import org.vaespark.generate.GenerateJob;
 import org.vaespark.io.Storage;
@@ -15,7 +16,6 @@ import org.vaespark.job.JobContext;
 import org.vaespark.model.ModelMetadata;
 import org.vaespark.model.ModelStore;
 import org.vaespark.prepare.PrepareJob;
-import org.vaespark.evaluate.ElboEvaluator;
 import org.vaespark.train.TrainJob;
 
 /**
@@ -43,10 +43,14 @@ public final class RetrainJob {
   }
 
   public record Result(
-      String version, VersionStore.Decision decision, boolean datasetRewritten, Optional<VersionStore.Pointer> current) {}
+      String version,
+      VersionStore.Decision decision,
+      boolean datasetRewritten,
+      Optional<VersionStore.Pointer> current) {}
 
   public Result run() {
-    try (StorageLock lock = StorageLock.acquire(storage, versions.lockFile(), settings.retrain().lockExpiry(), "vae.retrain.lock-expiry")) {
+    try (StorageLock lock = StorageLock.acquire(
+        storage, versions.lockFile(), settings.retrain().lockExpiry(), "vae.retrain.lock-expiry")) {
       LOG.info("Holding the retrain lock {}", lock.file());
       return retrain();
     }
@@ -56,14 +60,19 @@ public final class RetrainJob {
     PrepareJob.Result data = new PrepareJob(context).refresh();
     Optional<String> unfinished = versions.unfinished();
     if (unfinished.isPresent() && data.written()) {
-      LOG.warn("Version {} was left unfinished on the previous input; the input changed, so it is abandoned", unfinished.get());
+      LOG.warn(
+          "Version {} was left unfinished on the previous input; the input changed, so it is abandoned",
+          unfinished.get());
       unfinished = Optional.empty();
     }
     String version = unfinished.orElseGet(versions::newVersion);
-    unfinished.ifPresent(v -> LOG.info("Finishing version {}, left unfinished by an earlier run", v));
+    unfinished.ifPresent(
+        v -> LOG.info("Finishing version {}, left unfinished by an earlier run", v));
     Path dir = versions.versionDir(version);
     JobContext versioned = context.withSettings(settings.withVersionPaths(
-        new Path(dir, "model").toString(), new Path(dir, "checkpoints").toString(), new Path(dir, "generated").toString(),
+        new Path(dir, "model").toString(),
+        new Path(dir, "checkpoints").toString(),
+        new Path(dir, "generated").toString(),
         new Path(dir, "evaluation").toString()));
 
     Path model = new Path(versioned.settings().paths().model());
@@ -99,31 +108,56 @@ public final class RetrainJob {
     String now = context.now().toString();
     Optional<VersionStore.Pointer> current = versions.current();
     if (current.isEmpty()) {
-      return new VersionStore.Decision(version, true, score, null, null, tolerance, "first version", now);
+      return new VersionStore.Decision(
+          version, true, score, null, null, tolerance, "first version", now);
     }
-    double currentScore = ElboEvaluator.heldOutNegElbo(context, models.loadNetwork(new Path(current.get().model())));
+    double currentScore = ElboEvaluator.heldOutNegElbo(
+        context, models.loadNetwork(new Path(current.get().model())));
     double limit = currentScore + tolerance;
     boolean promoted = score <= limit;
-    String reason = String.format(Locale.ROOT,
+    String reason = String.format(
+        Locale.ROOT,
         "held-out -ELBO %.3f vs current %s's %.3f on the same data: %s the limit %.3f (tolerance %.3f nats)",
-        score, current.get().version(), currentScore, promoted ? "within" : "above", limit, tolerance);
+        score,
+        current.get().version(),
+        currentScore,
+        promoted ? "within" : "above",
+        limit,
+        tolerance);
     LOG.info("Version {}: {}", version, reason);
-    return new VersionStore.Decision(version, promoted, score, current.get().version(), currentScore, tolerance, reason, now);
+    return new VersionStore.Decision(
+        version, promoted, score, current.get().version(), currentScore, tolerance, reason, now);
   }
 
   /** Embeddings first, then the pointer: the pointer never names a version whose embeddings are not there. */
-  private void promote(String version, JobContext versioned, ModelMetadata candidate, PrepareJob.Result data) {
+  private void promote(
+      String version, JobContext versioned, ModelMetadata candidate, PrepareJob.Result data) {
     Path partition = versions.embeddingsPartition(version);
     if (!storage.isPublished(partition)) {
       Path embeddings = new Path(versioned.settings().paths().generated(), GenerateJob.EMBEDDINGS);
-      storage.publish(partition, true, staging -> context.spark().read().parquet(embeddings.toString())
-          .drop("model_version") // the partition folder carries it
-          .write().mode(SaveMode.Overwrite).parquet(staging.toString()));
+      storage.publish(
+          partition,
+          true,
+          staging -> context
+              .spark()
+              .read()
+              .parquet(embeddings.toString())
+              .drop("model_version") // the partition folder carries it
+              .write()
+              .mode(SaveMode.Overwrite)
+              .parquet(staging.toString()));
     }
     versions.point(new VersionStore.Pointer(
-        version, versioned.settings().paths().model(), partition.toString(), candidate.finalMetrics().testNegElbo(),
-        candidate.data().fingerprint(), context.now().toString()));
-    LOG.info("Promoted version {}: {} now points to it (dataset {}rewritten)", version,
-        new Path(versions.root(), VersionStore.POINTER), data.written() ? "" : "not ");
+        version,
+        versioned.settings().paths().model(),
+        partition.toString(),
+        candidate.finalMetrics().testNegElbo(),
+        candidate.data().fingerprint(),
+        context.now().toString()));
+    LOG.info(
+        "Promoted version {}: {} now points to it (dataset {}rewritten)",
+        version,
+        new Path(versions.root(), VersionStore.POINTER),
+        data.written() ? "" : "not ");
   }
 }

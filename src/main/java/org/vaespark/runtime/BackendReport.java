@@ -29,16 +29,16 @@ public final class BackendReport {
   /** Logs the driver's backend and that of every executor reached by a few small tasks. */
   public static void log(JavaSparkContext sc) {
     LOG.info("Driver on {}: {}", host(), describe());
-    executors(sc).forEach((executor, description) -> LOG.info("Executor {} on {}", executor, description));
+    executors(sc)
+        .forEach((executor, description) -> LOG.info("Executor {} on {}", executor, description));
   }
 
   /** Executor id to "host: backend" for the executors that ran one of a few small tasks. */
   public static Map<String, String> executors(JavaSparkContext sc) {
     int tasks = Math.max(2, sc.defaultParallelism() * 2);
-    List<String> reports =
-        sc.parallelize(IntStream.range(0, tasks).boxed().toList(), tasks)
-            .map(i -> SparkEnv.get().executorId() + "\t" + host() + "\t" + describe())
-            .collect();
+    List<String> reports = sc.parallelize(IntStream.range(0, tasks).boxed().toList(), tasks)
+        .map(i -> SparkEnv.get().executorId() + "\t" + host() + "\t" + describe())
+        .collect();
     Map<String, String> byExecutor = new TreeMap<>();
     for (String report : reports) {
       String[] parts = report.split("\t", 3);
@@ -51,12 +51,18 @@ public final class BackendReport {
   static String describe() {
     Properties env = Nd4j.getExecutioner().getEnvironmentInformation();
     StringBuilder line = new StringBuilder();
-    line.append("ND4J ").append(Nd4j.getBackend().getClass().getSimpleName())
+    line.append("ND4J ")
+        .append(Nd4j.getBackend().getClass().getSimpleName())
         .append(Nd4j.getEnvironment().isCPU() ? " (CPU" : " (CUDA")
-        .append(", BLAS ").append(env.getOrDefault("blas.vendor", "?"))
-        .append(", ").append(env.getOrDefault("omp.threads", env.getOrDefault("cores", "?"))).append(" threads)");
-    line.append("; native build: ").append(NativeBuilds.configure().describe())
-        .append("; loaded ").append(NativeBuilds.loadedLibrary());
+        .append(", BLAS ")
+        .append(env.getOrDefault("blas.vendor", "?"))
+        .append(", ")
+        .append(env.getOrDefault("omp.threads", env.getOrDefault("cores", "?")))
+        .append(" threads)");
+    line.append("; native build: ")
+        .append(NativeBuilds.configure().describe())
+        .append("; loaded ")
+        .append(NativeBuilds.loadedLibrary());
     Object devices = env.get("cuda.devicesInformation");
     if (devices instanceof Collection<?> list && !list.isEmpty()) {
       List<String> names = new ArrayList<>();

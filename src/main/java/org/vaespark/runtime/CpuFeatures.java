@@ -1,11 +1,10 @@
 package org.vaespark.runtime;
 
-import java.util.Collections;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -47,11 +46,11 @@ public record CpuFeatures(String model, Set<String> flags, String source) {
     if (flagLine.isEmpty() || flagLine.get().isBlank()) {
       return unknown(source + " lists no CPU flags");
     }
-    Set<String> flags =
-        Arrays.stream(flagLine.get().trim().split("\\s+"))
-            .map(f -> f.toLowerCase(Locale.ROOT))
-            .collect(Collectors.toCollection(TreeSet::new));
-    return new CpuFeatures(field(cpuinfo, "model name").orElse("unknown CPU").trim(), flags, source);
+    Set<String> flags = Arrays.stream(flagLine.get().trim().split("\\s+"))
+        .map(f -> f.toLowerCase(Locale.ROOT))
+        .collect(Collectors.toCollection(TreeSet::new));
+    return new CpuFeatures(
+        field(cpuinfo, "model name").orElse("unknown CPU").trim(), flags, source);
   }
 
   public static CpuFeatures unknown(String why) {
@@ -76,10 +75,10 @@ public record CpuFeatures(String model, Set<String> flags, String source) {
     if (!known()) {
       return "flags unknown: " + source;
     }
-    String simd =
-        flags.stream()
-            .filter(f -> f.equals("avx") || f.equals("avx2") || f.equals("fma") || f.startsWith("avx512"))
-            .collect(Collectors.joining(" "));
+    String simd = flags.stream()
+        .filter(
+            f -> f.equals("avx") || f.equals("avx2") || f.equals("fma") || f.startsWith("avx512"))
+        .collect(Collectors.joining(" "));
     return simd.isEmpty() ? "no AVX" : simd;
   }
 

@@ -29,6 +29,7 @@ public final class Devices {
     }
     assignedGpu()
         .filter(gpu -> gpu.addresses().length > 0)
-        .ifPresent(gpu -> Nd4j.getAffinityManager().unsafeSetDevice(Integer.parseInt(gpu.addresses()[0].trim())));
+        .ifPresent(gpu ->
+            Nd4j.getAffinityManager().unsafeSetDevice(Integer.parseInt(gpu.addresses()[0].trim())));
   }
 }

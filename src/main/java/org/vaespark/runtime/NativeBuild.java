@@ -9,7 +9,19 @@ import java.util.Set;
  * without one of them dies with SIGILL inside the library, so a build is used only on a CPU that has them all.
  */
 public enum NativeBuild {
-  AVX512("-avx512", Set.of("avx2", "fma", "f16c", "bmi1", "bmi2", "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl")),
+  AVX512(
+      "-avx512",
+      Set.of(
+          "avx2",
+          "fma",
+          "f16c",
+          "bmi1",
+          "bmi2",
+          "avx512f",
+          "avx512cd",
+          "avx512bw",
+          "avx512dq",
+          "avx512vl")),
   AVX2("-avx2", Set.of("avx2", "fma", "f16c", "bmi1", "bmi2")),
   GENERIC("", Set.of());
 

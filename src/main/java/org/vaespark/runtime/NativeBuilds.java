@@ -1,13 +1,12 @@
 package org.vaespark.runtime;
 
-import org.vaespark.error.NativeBuildException;
-
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.bytedeco.javacpp.Loader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vaespark.error.NativeBuildException;
 
 /**
  * The one place that chooses ND4J's native CPU build (generic x86-64, AVX2 or AVX-512) for this JVM, from the
@@ -34,8 +33,9 @@ public final class NativeBuilds {
       if (build == null) {
         return reason;
       }
-      return (build == NativeBuild.GENERIC ? "generic x86-64" : build.name()) + " build (" + build.classifier() + "), "
-          + reason + "; CPU " + cpu.model() + " [" + cpu.simdSummary() + "]";
+      return (build == NativeBuild.GENERIC ? "generic x86-64" : build.name()) + " build ("
+          + build.classifier() + "), " + reason + "; CPU " + cpu.model() + " [" + cpu.simdSummary()
+          + "]";
     }
   }
 
@@ -58,7 +58,8 @@ public final class NativeBuilds {
 
   static Choice configure(CpuFeatures cpu, String explicit) {
     if (!isX86_64() || !onClasspath(CPU_BACKEND)) {
-      return new Choice(null, cpu, explicit != null, "no ND4J CPU build to choose (" + backendNote() + ")");
+      return new Choice(
+          null, cpu, explicit != null, "no ND4J CPU build to choose (" + backendNote() + ")");
     }
     return choose(cpu, explicit, NativeBuilds::bundled);
   }
@@ -79,24 +80,29 @@ public final class NativeBuilds {
         return new Choice(build, cpu, false, why);
       }
     }
-    throw new NativeBuildException("no ND4J native build for x86-64 is on the classpath: add nd4j-native's "
-        + "linux-x86_64 classifier jar");
+    throw new NativeBuildException(
+        "no ND4J native build for x86-64 is on the classpath: add nd4j-native's "
+            + "linux-x86_64 classifier jar");
   }
 
   private static Choice explicit(CpuFeatures cpu, String extension) {
     NativeBuild build = NativeBuild.ofExtension(extension);
     if (build == null) {
-      throw new NativeBuildException(PROPERTY + " = '" + extension + "' names no ND4J build: use '-avx512', '-avx2' "
-          + "or '' (generic x86-64), or leave it unset to choose from the CPU");
+      throw new NativeBuildException(
+          PROPERTY + " = '" + extension + "' names no ND4J build: use '-avx512', '-avx2' "
+              + "or '' (generic x86-64), or leave it unset to choose from the CPU");
     }
     if (!cpu.known()) {
-      return new Choice(build, cpu, true, "set by " + PROPERTY + " (CPU flags unknown, not checked)");
+      return new Choice(
+          build, cpu, true, "set by " + PROPERTY + " (CPU flags unknown, not checked)");
     }
     if (!build.runsOn(cpu)) {
-      throw new NativeBuildException(PROPERTY + " = '" + extension + "' asks for ND4J's " + build.name()
-          + " build, but this CPU (" + cpu.model() + ") lacks " + String.join(", ", cpu.missing(build.requiredFlags()))
-          + ": remove that setting (from the JVM options or spark.executor.extraJavaOptions) to let the tool choose, "
-          + "or set it to a build this CPU runs");
+      throw new NativeBuildException(
+          PROPERTY + " = '" + extension + "' asks for ND4J's " + build.name()
+              + " build, but this CPU (" + cpu.model() + ") lacks "
+              + String.join(", ", cpu.missing(build.requiredFlags()))
+              + ": remove that setting (from the JVM options or spark.executor.extraJavaOptions) to let the tool choose, "
+              + "or set it to a build this CPU runs");
     }
     return new Choice(build, cpu, true, "set by " + PROPERTY);
   }
@@ -114,7 +120,8 @@ public final class NativeBuilds {
 
   /** Whether the classpath holds the given build's native library. */
   static boolean bundled(NativeBuild build) {
-    return onClasspath("org/nd4j/linalg/cpu/nativecpu/bindings/" + build.classifier() + "/libnd4jcpu.so");
+    return onClasspath(
+        "org/nd4j/linalg/cpu/nativecpu/bindings/" + build.classifier() + "/libnd4jcpu.so");
   }
 
   private static boolean onClasspath(String resource) {
@@ -127,6 +134,8 @@ public final class NativeBuilds {
   }
 
   private static String backendNote() {
-    return isX86_64() ? "nd4j-native is not on the classpath; the CUDA build chooses by GPU" : "not an x86-64 JVM";
+    return isX86_64()
+        ? "nd4j-native is not on the classpath; the CUDA build chooses by GPU"
+        : "not an x86-64 JVM";
   }
 }

@@ -1,7 +1,5 @@
 package org.vaespark.train;
 
-import org.vaespark.error.TrainingDivergedException;
-
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,10 +19,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.vaespark.config.Settings;
 import org.vaespark.dataset.MnistDataset;
 import org.vaespark.dataset.PixelBlock;
-import org.vaespark.runtime.Devices;
-import org.vaespark.model.Dl4jLayerStep;
-import org.vaespark.model.FusedVaeStep;
-import org.vaespark.model.TrainingStep;
 import scala.Tuple2;
 
 /**
@@ -57,7 +51,8 @@ final class AveragingTrainer implements AutoCloseable {
     final boolean fused;
     final int threads;
 
-    Plan(String configuration, int batchSize, int frequency, long seed, boolean fused, int threads) {
+    Plan(
+        String configuration, int batchSize, int frequency, long seed, boolean fused, int threads) {
       this.configuration = configuration;
       this.batchSize = batchSize;
       this.frequency = frequency;
@@ -86,30 +81,43 @@ final class AveragingTrainer implements AutoCloseable {
   }
 
   /** A trainer over the dataset's train split, split between {@code workers} workers. */
-  static AveragingTrainer of(SparkSession spark, Settings settings, MultiLayerConfiguration conf, int workers) {
+  static AveragingTrainer of(
+      SparkSession spark, Settings settings, MultiLayerConfiguration conf, int workers) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Settings.TrainingSettings training = settings.training();
     int threads = training.nativeThreads() > 0
-        ? training.nativeThreads() : Integer.parseInt(sc.getConf().get("spark.task.cpus", "1"));
-    Plan plan = new Plan(conf.toJson(), training.batchSizePerWorker(), training.averagingFrequency(), training.seed(),
-        Settings.TrainingSettings.FUSED.equals(training.step()), threads);
-    return new AveragingTrainer(sc, plan, blocks(spark, settings.paths().dataset(), workers), training.outerMomentum());
+        ? training.nativeThreads()
+        : Integer.parseInt(sc.getConf().get("spark.task.cpus", "1"));
+    Plan plan = new Plan(
+        conf.toJson(),
+        training.batchSizePerWorker(),
+        training.averagingFrequency(),
+        training.seed(),
+        Settings.TrainingSettings.FUSED.equals(training.step()),
+        threads);
+    return new AveragingTrainer(
+        sc, plan, blocks(spark, settings.paths().dataset(), workers), training.outerMomentum());
   }
 
   /** A trainer over given blocks, one per worker (cached by the caller or not). */
-  AveragingTrainer(JavaSparkContext sc, Plan plan, JavaRDD<PixelBlock> blocks, double outerMomentum) {
+  AveragingTrainer(
+      JavaSparkContext sc, Plan plan, JavaRDD<PixelBlock> blocks, double outerMomentum) {
     this.sc = sc;
     this.plan = plan;
     this.blocks = blocks;
     this.workers = blocks.getNumPartitions();
     this.outerMomentum = outerMomentum;
     int batchSize = plan.batchSize;
-    this.maxBatches = blocks.map(block -> block.batches(batchSize)).collect().stream().max(Integer::compare).orElse(0);
+    this.maxBatches = blocks.map(block -> block.batches(batchSize)).collect().stream()
+        .max(Integer::compare)
+        .orElse(0);
   }
 
   /** The train split as one cached block per worker: examples go to worker {@code id mod workers}, in id order. */
   static JavaRDD<PixelBlock> blocks(SparkSession spark, String dataset, int workers) {
-    return MnistDataset.read(spark, dataset, MnistDataset.TRAIN).select("id", "pixels").javaRDD()
+    return MnistDataset.read(spark, dataset, MnistDataset.TRAIN)
+        .select("id", "pixels")
+        .javaRDD()
         .mapToPair(row -> new Tuple2<>(row.getLong(0), (byte[]) row.get(1)))
         .partitionBy(new HashPartitioner(workers))
         .mapPartitions(
@@ -117,7 +125,8 @@ final class AveragingTrainer implements AutoCloseable {
               List<Tuple2<Long, byte[]>> sorted = new ArrayList<>();
               rows.forEachRemaining(sorted::add);
               sorted.sort(Comparator.comparing(Tuple2::_1));
-              return List.of(new PixelBlock(sorted.stream().map(Tuple2::_2).toList())).iterator();
+              return List.of(new PixelBlock(sorted.stream().map(Tuple2::_2).toList()))
+                  .iterator();
             },
             true)
         .setName("train examples, one block per worker")
@@ -161,14 +170,18 @@ final class AveragingTrainer implements AutoCloseable {
 
   /** The workers' share of a round, summed: every worker trains from the broadcast parameters and Adam state. */
   private RoundResult train(MultiLayerNetwork network, int epoch, int round) {
-    Broadcast<RoundState> state = sc.broadcast(new RoundState(network.params().toFloatVector(),
+    Broadcast<RoundState> state = sc.broadcast(new RoundState(
+        network.params().toFloatVector(),
         network.getUpdater().getStateViewArray().toFloatVector(),
-        network.getLayerWiseConfigurations().getIterationCount(), epoch, round));
+        network.getLayerWiseConfigurations().getIterationCount(),
+        epoch,
+        round));
     Plan plan = this.plan;
     RoundResult sum;
     try {
       sum = blocks
-          .mapPartitionsWithIndex((partition, it) -> work(partition, it, state.value(), plan), true)
+          .mapPartitionsWithIndex(
+              (partition, it) -> RoundWorker.work(partition, it, state.value(), plan), true)
           .treeAggregate(RoundResult.EMPTY, RoundResult::plus, RoundResult::plus);
     } finally {
       state.destroy();
@@ -188,10 +201,12 @@ final class AveragingTrainer implements AutoCloseable {
     }
     params.assign(Nd4j.create(averaged, params.shape(), DataType.FLOAT).castTo(params.dataType()));
     INDArray updaterState = network.getUpdater().getStateViewArray();
-    updaterState.assign(Nd4j.create(mean(sum.updaterState, sum.workers), updaterState.shape(), DataType.FLOAT)
-        .castTo(updaterState.dataType()));
+    updaterState.assign(
+        Nd4j.create(mean(sum.updaterState, sum.workers), updaterState.shape(), DataType.FLOAT)
+            .castTo(updaterState.dataType()));
     MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
-    conf.setIterationCount(conf.getIterationCount() + Math.min(plan.frequency, maxBatches - round * plan.frequency));
+    conf.setIterationCount(
+        conf.getIterationCount() + Math.min(plan.frequency, maxBatches - round * plan.frequency));
     network.setScore(sum.lossSum / sum.batches);
   }
 
@@ -228,42 +243,6 @@ final class AveragingTrainer implements AutoCloseable {
       }
       return batches.iterator();
     });
-  }
-
-  /** One worker's share of a round: its next minibatches, from the round's broadcast state. */
-  static Iterator<RoundResult> work(int partition, Iterator<PixelBlock> blocks, RoundState state, Plan plan) {
-    if (!blocks.hasNext()) {
-      return List.of(RoundResult.EMPTY).iterator();
-    }
-    PixelBlock block = blocks.next();
-    int first = state.round * plan.frequency;
-    int last = Math.min(first + plan.frequency, block.batches(plan.batchSize));
-    if (first >= last) {
-      return List.of(RoundResult.EMPTY).iterator();
-    }
-    NativeThreads.limit(plan.threads);
-    Devices.bindTaskToAssignedGpu();
-    MultiLayerConfiguration conf = MultiLayerConfiguration.fromJson(plan.configuration);
-    INDArray params = Nd4j.create(state.params, new long[] {1, state.params.length}, DataType.FLOAT);
-    INDArray updater = Nd4j.create(state.updaterState, new long[] {1, state.updaterState.length}, DataType.FLOAT);
-    TrainingStep step = plan.fused ? new FusedVaeStep(conf, params, updater) : new Dl4jLayerStep(conf, params, updater);
-    int[] order = block.order(Seeds.derive(plan.seed, state.epoch, partition));
-    Nd4j.getRandom().setSeed(Seeds.derive(plan.seed, state.iteration, partition));
-    double loss = Double.NaN;
-    long t0 = System.nanoTime();
-    for (int b = first; b < last; b++) {
-      int iteration = state.iteration + b - first;
-      // The loss of the round's last step only: it is NaN or infinite if any earlier step diverged.
-      loss = step.fit(block.batch(order, b, plan.batchSize), iteration, state.epoch - 1, b == last - 1);
-    }
-    if (!Double.isFinite(loss)) {
-      // Deterministic for the same data and weights, so Spark's task retries fail the same way and the job stops.
-      throw new TrainingDivergedException("the VAE loss became " + loss + " at iteration "
-          + (state.iteration + last - 1 - first) + " (epoch " + state.epoch + ")");
-    }
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    return List.of(new RoundResult(step.params().toFloatVector(), step.updaterState().toFloatVector(), 1, loss, 1,
-        seconds)).iterator();
   }
 
   int workers() {

@@ -69,7 +69,8 @@ public final class Checkpoints {
     Path folder = complete.get(complete.size() - 1);
     MultiLayerNetwork network = models.loadNetwork(folder, true);
     Path stateFile = new Path(folder, STATE_FILE);
-    TrainingState state = Json.parse(storage.readString(stateFile), TrainingState.class, stateFile.toString());
+    TrainingState state =
+        Json.parse(storage.readString(stateFile), TrainingState.class, stateFile.toString());
     if (state.epoch() != epochOf(folder)) {
       throw new InputFileException(
           stateFile + " says epoch " + state.epoch() + " but its folder is " + folder.getName()
@@ -110,7 +111,8 @@ public final class Checkpoints {
       boolean staging = p.getName().startsWith(".");
       boolean incomplete = EPOCH_FOLDER.matcher(p.getName()).matches() && !storage.isPublished(p);
       if (staging || incomplete) {
-        LOG.warn("Removing unfinished checkpoint {} (left by a run that stopped while writing it)", p);
+        LOG.warn(
+            "Removing unfinished checkpoint {} (left by a run that stopped while writing it)", p);
         storage.deleteQuietly(p);
       }
     }

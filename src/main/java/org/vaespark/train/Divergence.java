@@ -15,10 +15,12 @@ final class Divergence {
   private Divergence() {}
 
   /** Fits one epoch; a divergence detected on an executor comes back as a {@link TrainingDivergedException}. */
-  static AveragingTrainer.EpochTimes fit(AveragingTrainer trainer, MultiLayerNetwork network, int epoch) {
+  static AveragingTrainer.EpochTimes fit(
+      AveragingTrainer trainer, MultiLayerNetwork network, int epoch) {
     try {
       return trainer.fitEpoch(network, epoch);
-    } catch (Exception e) { // a SparkException (checked, though Scala throws it undeclared) wraps the executor's
+    } catch (Exception e) {
+      // A SparkException (checked, though Scala throws it undeclared) wraps the executor's failure.
       String detail = executorDetail(e);
       if (detail == null) {
         throw e;
@@ -31,9 +33,10 @@ final class Divergence {
   /** Fails if the epoch's measured loss is not finite. */
   static void check(EpochMetrics metrics) {
     if (!metrics.isFinite()) {
-      throw new TrainingDivergedException("training diverged in epoch " + metrics.epoch() + ": the negative ELBO is "
-          + metrics.trainNegElbo() + " (train) / " + metrics.testNegElbo()
-          + " (held-out); lower vae.training.learning-rate");
+      throw new TrainingDivergedException(
+          "training diverged in epoch " + metrics.epoch() + ": the negative ELBO is "
+              + metrics.trainNegElbo() + " (train) / " + metrics.testNegElbo()
+              + " (held-out); lower vae.training.learning-rate");
     }
   }
 

@@ -47,9 +47,12 @@ final class EpochLoop {
     List<EpochMetrics> history = new ArrayList<>(start.history());
     double seconds = start.seconds();
     JavaRDD<INDArray> testBatches = Minibatches.cached(
-        context.spark(), context.settings().paths().dataset(), MnistDataset.TEST, training.evalBatchSize());
-    try (AveragingTrainer trainer =
-        AveragingTrainer.of(context.spark(), context.settings(), network.getLayerWiseConfigurations(), workers)) {
+        context.spark(),
+        context.settings().paths().dataset(),
+        MnistDataset.TEST,
+        training.evalBatchSize());
+    try (AveragingTrainer trainer = AveragingTrainer.of(
+        context.spark(), context.settings(), network.getLayerWiseConfigurations(), workers)) {
       logPlan(trainer, network);
       JavaRDD<INDArray> trainBatches = trainer.evaluationBatches(training.evalBatchSize());
       for (int epoch = start.epoch() + 1; epoch <= training.epochs(); epoch++) {
@@ -68,22 +71,33 @@ final class EpochLoop {
   }
 
   private EpochMetrics epoch(
-      AveragingTrainer trainer, MultiLayerNetwork network, JavaRDD<INDArray> trainBatches,
-      JavaRDD<INDArray> testBatches, int epoch) {
+      AveragingTrainer trainer,
+      MultiLayerNetwork network,
+      JavaRDD<INDArray> trainBatches,
+      JavaRDD<INDArray> testBatches,
+      int epoch) {
     LOG.info("Starting epoch {} of {}", epoch, training.epochs());
-    sc.setJobGroup("train-epoch-" + epoch, "train: epoch " + epoch + " of " + training.epochs(), false);
+    sc.setJobGroup(
+        "train-epoch-" + epoch, "train: epoch " + epoch + " of " + training.epochs(), false);
     long t0 = System.nanoTime();
     network.getLayerWiseConfigurations().setEpochCount(epoch - 1);
     AveragingTrainer.EpochTimes times = Divergence.fit(trainer, network, epoch);
-    LOG.info("Epoch {} rounds: {} x {} workers, {} s: steps {} s, round overhead {} s, driver averaging {} s",
-        epoch, times.rounds(), trainer.workers(), f(times.seconds()), f(times.stepSeconds()),
-        f(times.overheadSeconds()), f(times.averagingSeconds()));
+    LOG.info(
+        "Epoch {} rounds: {} x {} workers, {} s: steps {} s, round overhead {} s, driver averaging {} s",
+        epoch,
+        times.rounds(),
+        trainer.workers(),
+        f(times.seconds()),
+        f(times.stepSeconds()),
+        f(times.overheadSeconds()),
+        f(times.averagingSeconds()));
     double epochSeconds = (System.nanoTime() - t0) / 1e9;
 
     sc.setJobGroup("eval-epoch-" + epoch, "train: evaluate ELBO after epoch " + epoch, false);
     Broadcast<VaeWeights> weights = sc.broadcast(VaeWeights.of(network));
     VaeWeights.ElboSums train = ElboEvaluator.evaluate(trainBatches, weights, training.seed());
-    VaeWeights.ElboSums test = ElboEvaluator.evaluate(testBatches, weights, ElboEvaluator.heldOutSeed(training.seed()));
+    VaeWeights.ElboSums test =
+        ElboEvaluator.evaluate(testBatches, weights, ElboEvaluator.heldOutSeed(training.seed()));
     weights.destroy();
     EpochMetrics metrics = metrics(epoch, train, test, epochSeconds);
     log(metrics);
@@ -91,7 +105,8 @@ final class EpochLoop {
     return metrics;
   }
 
-  private EpochMetrics metrics(int epoch, VaeWeights.ElboSums train, VaeWeights.ElboSums test, double seconds) {
+  private EpochMetrics metrics(
+      int epoch, VaeWeights.ElboSums train, VaeWeights.ElboSums test, double seconds) {
     return new EpochMetrics(
         epoch,
         train.negElboPerExample(),
@@ -105,18 +120,34 @@ final class EpochLoop {
   }
 
   private void logPlan(AveragingTrainer trainer, MultiLayerNetwork network) {
-    LOG.info("Training VAE {} with {} parameters on {} examples: {} workers x {} native threads, {} step, batch {} "
+    LOG.info(
+        "Training VAE {} with {} parameters on {} examples: {} workers x {} native threads, {} step, batch {} "
             + "per worker, averaging every {} batches ({} rounds per epoch), outer momentum {}",
-        context.settings().model(), network.numParams(), trainExamples, trainer.workers(), trainer.plan().threads,
-        training.step(), training.batchSizePerWorker(), training.averagingFrequency(), trainer.roundsPerEpoch(),
+        context.settings().model(),
+        network.numParams(),
+        trainExamples,
+        trainer.workers(),
+        trainer.plan().threads,
+        training.step(),
+        training.batchSizePerWorker(),
+        training.averagingFrequency(),
+        trainer.roundsPerEpoch(),
         training.outerMomentum());
   }
 
   private void log(EpochMetrics m) {
-    LOG.info("Epoch {} of {}: train -ELBO {} (rec {}, KL {}), held-out -ELBO {} (rec {}, KL {}) nats/example, {} s, "
+    LOG.info(
+        "Epoch {} of {}: train -ELBO {} (rec {}, KL {}), held-out -ELBO {} (rec {}, KL {}) nats/example, {} s, "
             + "{} examples/s",
-        m.epoch(), training.epochs(), f(m.trainNegElbo()), f(m.trainReconstruction()), f(m.trainKl()),
-        f(m.testNegElbo()), f(m.testReconstruction()), f(m.testKl()), f(m.epochSeconds()),
+        m.epoch(),
+        training.epochs(),
+        f(m.trainNegElbo()),
+        f(m.trainReconstruction()),
+        f(m.trainKl()),
+        f(m.testNegElbo()),
+        f(m.testReconstruction()),
+        f(m.testKl()),
+        f(m.epochSeconds()),
         Math.round(m.examplesPerSecond()));
   }
 

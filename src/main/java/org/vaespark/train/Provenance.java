@@ -33,21 +33,29 @@ final class Provenance {
   }
 
   ModelMetadata metadata(
-      String version, MultiLayerNetwork network, MnistDataset.Manifest manifest, EpochLoop.Trained trained,
-      int workers, int resumedFromEpoch) {
+      String version,
+      MultiLayerNetwork network,
+      MnistDataset.Manifest manifest,
+      EpochLoop.Trained trained,
+      int workers,
+      int resumedFromEpoch) {
     List<EpochMetrics> history = trained.history();
     return new ModelMetadata(
         version,
         context.now().toString(),
         configJson(),
-        new ModelMetadata.DataInfo(context.settings().paths().dataset(), manifest.source(), manifest.fingerprint(),
-            manifest.trainExamples(), manifest.testExamples()),
+        new ModelMetadata.DataInfo(
+            context.settings().paths().dataset(),
+            manifest.source(),
+            manifest.fingerprint(),
+            manifest.trainExamples(),
+            manifest.testExamples()),
         history.get(history.size() - 1),
         history,
         context.build().versions(),
         context.build().gitCommit(),
-        new ModelMetadata.TrainingInfo(workers, history.size(), trained.seconds(), network.numParams(),
-            resumedFromEpoch),
+        new ModelMetadata.TrainingInfo(
+            workers, history.size(), trained.seconds(), network.numParams(), resumedFromEpoch),
         null);
   }
 

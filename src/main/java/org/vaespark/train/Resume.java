@@ -30,7 +30,9 @@ final class Resume {
     this.context = context;
     this.training = context.settings().training();
     this.checkpoints = new Checkpoints(
-        context.storage(), new Path(context.settings().paths().checkpoints()), training.checkpoint().keep());
+        context.storage(),
+        new Path(context.settings().paths().checkpoints()),
+        training.checkpoint().keep());
     this.manifest = manifest;
   }
 
@@ -47,14 +49,21 @@ final class Resume {
   }
 
   /** Writes a checkpoint if {@code epoch} is at the interval. */
-  void afterEpoch(MultiLayerNetwork network, int epoch, List<EpochMetrics> history, double seconds) {
+  void afterEpoch(
+      MultiLayerNetwork network, int epoch, List<EpochMetrics> history, double seconds) {
     int interval = training.checkpoint().interval();
     if (interval == 0 || epoch % interval != 0) {
       return;
     }
     TrainingState state = new TrainingState(
-        epoch, network.getLayerWiseConfigurations().getIterationCount(), training.seed(), List.copyOf(history),
-        seconds, manifest.fingerprint(), context.settings().model(), context.now().toString());
+        epoch,
+        network.getLayerWiseConfigurations().getIterationCount(),
+        training.seed(),
+        List.copyOf(history),
+        seconds,
+        manifest.fingerprint(),
+        context.settings().model(),
+        context.now().toString());
     Path written = checkpoints.write(network, state);
     LOG.info("Checkpoint of epoch {} written to {}", epoch, written);
   }
@@ -84,11 +93,18 @@ final class Resume {
     MultiLayerNetwork network = checkpoint.network();
     double checkpointRate = network.getLearningRate(0);
     if (checkpointRate != training.learningRate()) {
-      LOG.info("Learning rate changed since the checkpoint: {} -> {}", checkpointRate, training.learningRate());
+      LOG.info(
+          "Learning rate changed since the checkpoint: {} -> {}",
+          checkpointRate,
+          training.learningRate());
       network.setLearningRate(training.learningRate());
     }
-    LOG.info("Resuming from checkpoint {}: epoch {} of {} done, iteration {}, held-out -ELBO {}",
-        checkpoint.folder(), state.epoch(), training.epochs(), state.iterations(),
+    LOG.info(
+        "Resuming from checkpoint {}: epoch {} of {} done, iteration {}, held-out -ELBO {}",
+        checkpoint.folder(),
+        state.epoch(),
+        training.epochs(),
+        state.iterations(),
         EpochLoop.f(state.history().get(state.history().size() - 1).testNegElbo()));
     return new Start(network, state.epoch(), state.history(), state.trainingSeconds());
   }
@@ -96,16 +112,21 @@ final class Resume {
   private void requireCompatible(Checkpoints.Checkpoint checkpoint) {
     TrainingState state = checkpoint.state();
     Settings settings = context.settings();
-    String restart = ": set vae.training.checkpoint.resume = false to start over, or delete " + checkpoints.root();
+    String restart = ": set vae.training.checkpoint.resume = false to start over, or delete "
+        + checkpoints.root();
     if (!state.datasetFingerprint().equals(manifest.fingerprint())) {
-      throw new SettingsException("checkpoint " + checkpoint.folder() + " was trained on data with fingerprint "
-          + state.datasetFingerprint() + ", but the dataset at " + settings.paths().dataset() + " has fingerprint "
-          + manifest.fingerprint() + restart);
+      throw new SettingsException(
+          "checkpoint " + checkpoint.folder() + " was trained on data with fingerprint "
+              + state.datasetFingerprint() + ", but the dataset at "
+              + settings.paths().dataset() + " has fingerprint "
+              + manifest.fingerprint() + restart);
     }
     if (!state.model().equals(settings.model()) || state.seed() != training.seed()) {
-      throw new SettingsException("checkpoint " + checkpoint.folder() + " has model " + state.model() + " and seed "
-          + state.seed() + ", but vae.model is " + settings.model() + " and vae.training.seed is " + training.seed()
-          + restart);
+      throw new SettingsException(
+          "checkpoint " + checkpoint.folder() + " has model " + state.model() + " and seed "
+              + state.seed() + ", but vae.model is " + settings.model()
+              + " and vae.training.seed is " + training.seed()
+              + restart);
     }
   }
 }

@@ -19,7 +19,13 @@ final class RoundResult implements Serializable {
   /** The longest time any worker spent in its training steps (the round's compute on the critical path). */
   final double maxStepSeconds;
 
-  RoundResult(float[] params, float[] updaterState, int workers, double lossSum, long batches, double maxStepSeconds) {
+  RoundResult(
+      float[] params,
+      float[] updaterState,
+      int workers,
+      double lossSum,
+      long batches,
+      double maxStepSeconds) {
     this.params = params;
     this.updaterState = updaterState;
     this.workers = workers;
@@ -38,8 +44,13 @@ final class RoundResult implements Serializable {
     }
     add(params, other.params);
     add(updaterState, other.updaterState);
-    return new RoundResult(params, updaterState, workers + other.workers, lossSum + other.lossSum,
-        batches + other.batches, Math.max(maxStepSeconds, other.maxStepSeconds));
+    return new RoundResult(
+        params,
+        updaterState,
+        workers + other.workers,
+        lossSum + other.lossSum,
+        batches + other.batches,
+        Math.max(maxStepSeconds, other.maxStepSeconds));
   }
 
   private static void add(float[] into, float[] values) {

@@ -43,14 +43,17 @@ public final class TrainJob {
   public Result run(boolean overwrite, String version) {
     Path target = new Path(settings.paths().model());
     storage.checkWritable(target, overwrite, "model");
-    MnistDataset.Manifest manifest = MnistDataset.readManifest(storage, settings.paths().dataset());
+    MnistDataset.Manifest manifest =
+        MnistDataset.readManifest(storage, settings.paths().dataset());
     requireBatchFitsData(manifest.trainExamples());
     BackendReport.log(context.sparkContext());
     Resume resume = new Resume(context, manifest);
     Resume.Start start = resume.start();
     int workers = settings.training().workers() > 0
-        ? settings.training().workers() : context.sparkContext().defaultParallelism();
-    EpochLoop.Trained trained = new EpochLoop(context, manifest.trainExamples()).run(start, workers, resume);
+        ? settings.training().workers()
+        : context.sparkContext().defaultParallelism();
+    EpochLoop.Trained trained =
+        new EpochLoop(context, manifest.trainExamples()).run(start, workers, resume);
     Result result = publish(target, overwrite, version, start, manifest, trained, workers);
     resume.finished();
     return result;
@@ -59,19 +62,25 @@ public final class TrainJob {
   private void requireBatchFitsData(long trainExamples) {
     int batch = settings.training().batchSizePerWorker();
     if (batch > trainExamples) {
-      throw new SettingsException("vae.training.batch-size-per-worker = " + batch + " is larger than the "
-          + trainExamples + " training examples: lower it");
+      throw new SettingsException("vae.training.batch-size-per-worker = " + batch
+          + " is larger than the " + trainExamples + " training examples: lower it");
     }
   }
 
   private Result publish(
-      Path target, boolean overwrite, String givenVersion, Resume.Start start, MnistDataset.Manifest manifest,
-      EpochLoop.Trained trained, int workers) {
+      Path target,
+      boolean overwrite,
+      String givenVersion,
+      Resume.Start start,
+      MnistDataset.Manifest manifest,
+      EpochLoop.Trained trained,
+      int workers) {
     MultiLayerNetwork network = start.network();
     byte[] modelZip = ModelStore.serialize(network);
     Provenance provenance = new Provenance(context);
     String version = givenVersion != null ? givenVersion : provenance.version(modelZip);
-    ModelMetadata metadata = provenance.metadata(version, network, manifest, trained, workers, start.epoch());
+    ModelMetadata metadata =
+        provenance.metadata(version, network, manifest, trained, workers, start.epoch());
     ModelStore models = context.models();
     storage.publish(target, overwrite, staging -> {
       models.writeModel(staging, modelZip);

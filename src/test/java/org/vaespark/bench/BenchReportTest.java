@@ -1,13 +1,12 @@
 package org.vaespark.bench;
 
-import java.util.Locale;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,12 +14,20 @@ import org.vaespark.config.Settings;
 
 /** The report's parsing and arithmetic, on recorded logs (no timing is taken here). */
 class BenchReportTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   private static String metricsLine(int epoch, double seconds, double rate, double test) {
-    return String.format(Locale.ROOT, "{\"epoch\":%d,\"train_neg_elbo\":%.2f,\"train_reconstruction\":1,"
-        + "\"train_kl\":1,\"test_neg_elbo\":%.2f,\"test_reconstruction\":1,\"test_kl\":1,\"epoch_seconds\":%.2f,"
-        + "\"examples_per_second\":%.1f}%n", epoch, test + 1, test, seconds, rate);
+    return String.format(
+        Locale.ROOT,
+        "{\"epoch\":%d,\"train_neg_elbo\":%.2f,\"train_reconstruction\":1,"
+            + "\"train_kl\":1,\"test_neg_elbo\":%.2f,\"test_reconstruction\":1,\"test_kl\":1,\"epoch_seconds\":%.2f,"
+            + "\"examples_per_second\":%.1f}%n",
+        epoch,
+        test + 1,
+        test,
+        seconds,
+        rate);
   }
 
   private void write(String name, String text) throws Exception {
@@ -31,8 +38,12 @@ class BenchReportTest {
 
   /** Ours: 2 s first epoch, then 1.0 / 0.8 / 0.9 s; held-out 130, 118, 114.9, 112. */
   private void recordOurs(String name) throws Exception {
-    write(name, metricsLine(1, 2.0, 4000, 130) + metricsLine(2, 1.0, 8000, 118)
-        + metricsLine(3, 0.8, 10000, 114.9) + metricsLine(4, 0.9, 8900, 112));
+    write(
+        name,
+        metricsLine(1, 2.0, 4000, 130)
+            + metricsLine(2, 1.0, 8000, 118)
+            + metricsLine(3, 0.8, 10000, 114.9)
+            + metricsLine(4, 0.9, 8900, 112));
   }
 
   /** Torch, as torch_vae.py prints it: 0.5 s first epoch, then 0.4 s; 115 nats first reached in epoch 4. */
@@ -54,11 +65,13 @@ class BenchReportTest {
 
     Map<String, Object> r = new BenchReport(dir).build();
 
-    assertThat((Double) r.get("train_examples_per_second")).isEqualTo(8900.0); // median of 8000, 10000, 8900
+    assertThat((Double) r.get("train_examples_per_second"))
+        .isEqualTo(8900.0); // median of 8000, 10000, 8900
     assertThat((Double) r.get("first_epoch_seconds")).isEqualTo(2.0);
     assertThat((Double) r.get("torch_examples_per_second")).isEqualTo(20000.0);
     assertThat((Double) r.get("throughput_ratio_vs_torch")).isCloseTo(0.445, within(1e-9));
-    assertThat((Double) r.get("seconds_to_115_nats")).isCloseTo(3.8, within(1e-9)); // 2.0 + 1.0 + 0.8
+    assertThat((Double) r.get("seconds_to_115_nats"))
+        .isCloseTo(3.8, within(1e-9)); // 2.0 + 1.0 + 0.8
     assertThat((Double) r.get("torch_seconds_to_115_nats")).isCloseTo(1.7, within(1e-9));
     assertThat((Double) r.get("time_to_quality_ratio_vs_torch")).isCloseTo(1.7 / 3.8, within(1e-9));
     long flops = (Long) r.get("flops_per_example");
@@ -66,10 +79,13 @@ class BenchReportTest {
     assertThat(r.get("peak_memory_mb")).isEqualTo(Map.of("ours-bundled-1", 2100.0));
     assertThat(r.get("torch_version")).isEqualTo("2.13.0+cpu");
     assertThat(r.get("dl4j_step_train_examples_per_second")).isNull();
-    assertThat(r.get("dl4j_step_train_examples_per_second_reason")).isEqualTo("the DL4J-layer run did not run (--quick)");
+    assertThat(r.get("dl4j_step_train_examples_per_second_reason"))
+        .isEqualTo("the DL4J-layer run did not run (--quick)");
     assertThat(r.get("test_neg_elbo_after_20_epochs")).isNull();
-    assertThat(r.get("test_neg_elbo_after_20_epochs_reason")).isEqualTo("no run of ours reached epoch 20");
-    assertThat(BenchReport.markdown(r)).contains("| training examples/s (bundled 8k, steady) | 8900 | 20000 | 0.45 |");
+    assertThat(r.get("test_neg_elbo_after_20_epochs_reason"))
+        .isEqualTo("no run of ours reached epoch 20");
+    assertThat(BenchMarkdown.render(r))
+        .contains("| training examples/s (bundled 8k, steady) | 8900 | 20000 | 0.45 |");
   }
 
   @Test
@@ -82,13 +98,16 @@ class BenchReportTest {
     assertThat(r.get("torch_examples_per_second")).isNull();
     assertThat(r.get("torch_examples_per_second_reason")).isEqualTo("PyTorch is not installed");
     assertThat(r.get("throughput_ratio_vs_torch")).isNull();
-    assertThat((String) r.get("throughput_ratio_vs_torch_reason")).contains("torch_examples_per_second");
+    assertThat((String) r.get("throughput_ratio_vs_torch_reason"))
+        .contains("torch_examples_per_second");
     assertThat(r.get("gemm_gflops_reason")).isEqualTo("the GEMM probe did not run");
   }
 
   @Test
   void aRunThatNeverReachesTheTargetSaysHowCloseItCame() throws Exception {
-    write("ours-bundled-1/model/metrics.jsonl", metricsLine(1, 2.0, 4000, 130) + metricsLine(2, 1.0, 8000, 121.5));
+    write(
+        "ours-bundled-1/model/metrics.jsonl",
+        metricsLine(1, 2.0, 4000, 130) + metricsLine(2, 1.0, 8000, 121.5));
 
     Map<String, Object> r = new BenchReport(dir).build();
 
@@ -99,8 +118,12 @@ class BenchReportTest {
 
   @Test
   void theSeventyThousandImageFiguresComeFromTheJobSummariesAndWallTimes() throws Exception {
-    write("ours-70k-prepare.log", "...\ntime         prepare 70000 images in 1.40 s (50000 images/s)\n");
-    write("ours-70k-generate.log", "time         generate 6.00 s, embeddings of 70000 examples in 1.00 s (70000 examples/s)\n");
+    write(
+        "ours-70k-prepare.log",
+        "...\ntime         prepare 70000 images in 1.40 s (50000 images/s)\n");
+    write(
+        "ours-70k-generate.log",
+        "time         generate 6.00 s, embeddings of 70000 examples in 1.00 s (70000 examples/s)\n");
     write("jobs.tsv", "ours-70k-prepare\t9.40\t1500\nours-70k-generate\t15.00\t1800\n");
 
     Map<String, Object> r = new BenchReport(dir).build();
@@ -114,19 +137,26 @@ class BenchReportTest {
   @Test
   void theFusedStepIsComparedWithDl4jsLayerOnTheSameSplit() throws Exception {
     recordOurs("ours-bundled-1/model/metrics.jsonl");
-    write("ours-dl4j-step/model/metrics.jsonl", metricsLine(1, 4.0, 2000, 200) + metricsLine(2, 3.0, 2500, 180)
-        + metricsLine(3, 3.2, 2400, 170));
+    write(
+        "ours-dl4j-step/model/metrics.jsonl",
+        metricsLine(1, 4.0, 2000, 200)
+            + metricsLine(2, 3.0, 2500, 180)
+            + metricsLine(3, 3.2, 2400, 170));
 
     Map<String, Object> r = new BenchReport(dir).build();
 
-    assertThat((Double) r.get("dl4j_step_train_examples_per_second")).isEqualTo(2450.0); // median of 2500, 2400
-    assertThat((Double) r.get("fused_step_speedup_vs_dl4j")).isCloseTo(8900.0 / 2450.0, within(1e-9));
+    assertThat((Double) r.get("dl4j_step_train_examples_per_second"))
+        .isEqualTo(2450.0); // median of 2500, 2400
+    assertThat((Double) r.get("fused_step_speedup_vs_dl4j"))
+        .isCloseTo(8900.0 / 2450.0, within(1e-9));
   }
 
   @Test
   void flopsPerExampleCountTheGemmsOfOneTrainingStep() {
-    long flops = FlopCount.perExample(new Settings.ModelSettings(List.of(400), List.of(400), 20, "relu"), 784);
-    // forward 2 x (784x400 + 400x40 + 20x400 + 400x784) = 1,302,400; weight gradients the same; input gradients
+    long flops = FlopCount.perExample(
+        new Settings.ModelSettings(List.of(400), List.of(400), 20, "relu"), 784);
+    // forward 2 x (784x400 + 400x40 + 20x400 + 400x784) = 1,302,400; weight gradients the same;
+    // input gradients
     // the same less the first layer's 627,200.
     assertThat(flops).isEqualTo(3 * 1_302_400L - 627_200L);
   }

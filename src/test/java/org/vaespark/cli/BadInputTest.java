@@ -1,39 +1,37 @@
 package org.vaespark.cli;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.function.Function;
-import org.apache.spark.SparkException;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.layers.variational.BernoulliReconstructionDistribution;
-import org.deeplearning4j.nn.conf.layers.variational.VariationalAutoencoder;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.params.provider.CsvSource;
-import org.nd4j.linalg.activations.Activation;
-import org.vaespark.model.ModelStore;
-
-import org.vaespark.error.ExitCode;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.commons.io.FileUtils;
+import org.apache.spark.SparkException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.variational.BernoulliReconstructionDistribution;
+import org.deeplearning4j.nn.conf.layers.variational.VariationalAutoencoder;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.activations.Activation;
+import org.vaespark.error.ExitCode;
+import org.vaespark.model.ModelStore;
 import org.vaespark.testing.SparkTestBase;
 import org.vaespark.testing.TestData;
 import picocli.CommandLine;
@@ -44,7 +42,9 @@ import picocli.CommandLine;
  * output and no staging folder behind. (Bad IDX files: {@code IdxReaderTest} and {@code PrepareJobTest}.)
  */
 class BadInputTest extends SparkTestBase {
-  @TempDir static Path dir;
+  @TempDir
+  static Path dir;
+
   private static Path good;
 
   private record Outcome(int code, String err) {}
@@ -53,9 +53,22 @@ class BadInputTest extends SparkTestBase {
   static void trainOneEpoch() {
     Path input = TestData.writeSample(dir.resolve("idx"), 200, 100, false);
     good = dir.resolve("good");
-    Outcome outcome = run("pipeline", "--input", input.toString(), "--output", good.toString(),
-        "--set", "vae.training.epochs=1", "--set", "vae.training.batch-size-per-worker=32",
-        "--set", "vae.prepare.shards=2", "--set", "vae.generate.samples=4", "--set", "vae.generate.reconstructions=4");
+    Outcome outcome = run(
+        "pipeline",
+        "--input",
+        input.toString(),
+        "--output",
+        good.toString(),
+        "--set",
+        "vae.training.epochs=1",
+        "--set",
+        "vae.training.batch-size-per-worker=32",
+        "--set",
+        "vae.prepare.shards=2",
+        "--set",
+        "vae.generate.samples=4",
+        "--set",
+        "vae.generate.reconstructions=4");
     assertThat(outcome.code()).as(outcome.err()).isZero();
   }
 
@@ -71,7 +84,8 @@ class BadInputTest extends SparkTestBase {
   /** Runs {@code command} on the output root {@code out}; {@code generate} uses the good model unless out has one. */
   private static Outcome runOn(String command, Path out, String... extra) {
     List<String> args = new ArrayList<>(List.of(command, "--output", out.toString()));
-    if ((command.equals("generate") || command.equals("evaluate")) && !Files.exists(out.resolve("model"))) {
+    if ((command.equals("generate") || command.equals("evaluate"))
+        && !Files.exists(out.resolve("model"))) {
       args.addAll(List.of("--set", "vae.paths.model=" + good.resolve("model")));
     }
     args.addAll(List.of(extra));
@@ -82,7 +96,8 @@ class BadInputTest extends SparkTestBase {
   private static Path datasetCopy(String name, UnaryOperator<Path> change) {
     Path out = dir.resolve(name);
     try {
-      FileUtils.copyDirectory(good.resolve("dataset").toFile(), out.resolve("dataset").toFile());
+      FileUtils.copyDirectory(
+          good.resolve("dataset").toFile(), out.resolve("dataset").toFile());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -91,9 +106,11 @@ class BadInputTest extends SparkTestBase {
   }
 
   /** Replaces one split with {@code rewrite} of it, keeping the manifest and {@code _SUCCESS}. */
-  private static Path withSplit(String name, String split, Function<Dataset<Row>, Dataset<Row>> rewrite) {
+  private static Path withSplit(
+      String name, String split, Function<Dataset<Row>, Dataset<Row>> rewrite) {
     return datasetCopy(name, dataset -> {
-      Dataset<Row> rows = spark.read().parquet(good.resolve("dataset").resolve(split).toString());
+      Dataset<Row> rows =
+          spark.read().parquet(good.resolve("dataset").resolve(split).toString());
       FileUtils.deleteQuietly(dataset.resolve(split).toFile());
       rewrite.apply(rows).write().parquet(dataset.resolve(split).toString());
       return dataset;
@@ -108,7 +125,9 @@ class BadInputTest extends SparkTestBase {
     }
     if (Files.exists(out)) {
       try (Stream<Path> entries = Files.list(out)) {
-        assertThat(entries.map(p -> p.getFileName().toString())).as("no staging folder left").noneMatch(n -> n.startsWith("."));
+        assertThat(entries.map(p -> p.getFileName().toString()))
+            .as("no staging folder left")
+            .noneMatch(n -> n.startsWith("."));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -136,13 +155,17 @@ class BadInputTest extends SparkTestBase {
   @ValueSource(strings = {"train", "generate"})
   void splitMissingAColumn(String command) {
     Path out = withSplit("no-pixels-" + command, "train", rows -> rows.drop("pixels"));
-    assertRefused(runOn(command, out), out, "train", "column 'pixels' is missing", "expected schema");
+    assertRefused(
+        runOn(command, out), out, "train", "column 'pixels' is missing", "expected schema");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"train", "generate"})
   void columnOfTheWrongType(String command) {
-    Path out = withSplit("label-as-string-" + command, "test", rows -> rows.withColumn("label", rows.col("label").cast("string")));
+    Path out = withSplit(
+        "label-as-string-" + command,
+        "test",
+        rows -> rows.withColumn("label", rows.col("label").cast("string")));
     assertRefused(runOn(command, out), out, "column 'label' has type string, expected int");
   }
 
@@ -156,7 +179,11 @@ class BadInputTest extends SparkTestBase {
   /** A split's first shard (a Parquet part file) of a dataset copy. */
   private static Path firstShard(Path dataset, String split) {
     try (Stream<Path> files = Files.list(dataset.resolve(split))) {
-      return files.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().findFirst().orElseThrow();
+      return files
+          .filter(f -> f.getFileName().toString().startsWith("part-"))
+          .sorted()
+          .findFirst()
+          .orElseThrow();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -169,10 +196,16 @@ class BadInputTest extends SparkTestBase {
     Path out = datasetCopy("missing-shard-" + command, d -> {
       Path shard = firstShard(d, split);
       FileUtils.deleteQuietly(shard.toFile());
-      FileUtils.deleteQuietly(shard.resolveSibling("." + shard.getFileName() + ".crc").toFile());
+      FileUtils.deleteQuietly(
+          shard.resolveSibling("." + shard.getFileName() + ".crc").toFile());
       return d;
     });
-    assertRefused(runOn(command, out), out, "dataset split '" + split + "'", "examples, but", "manifest.json says " + declared,
+    assertRefused(
+        runOn(command, out),
+        out,
+        "dataset split '" + split + "'",
+        "examples, but",
+        "manifest.json says " + declared,
         "a shard is missing or was changed after 'prepare'");
   }
 
@@ -186,10 +219,12 @@ class BadInputTest extends SparkTestBase {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      FileUtils.deleteQuietly(shard.resolveSibling("." + shard.getFileName() + ".crc").toFile());
+      FileUtils.deleteQuietly(
+          shard.resolveSibling("." + shard.getFileName() + ".crc").toFile());
       return d;
     });
-    assertRefused(runOn(command, out), out, "dataset split 'train'", "cannot be read", "run 'prepare' again");
+    assertRefused(
+        runOn(command, out), out, "dataset split 'train'", "cannot be read", "run 'prepare' again");
   }
 
   @Test
@@ -197,7 +232,10 @@ class BadInputTest extends SparkTestBase {
     Path out = datasetCopy("manifest-disagrees", d -> {
       try {
         Path manifest = d.resolve("manifest.json");
-        Files.writeString(manifest, Files.readString(manifest).replace("\"train_examples\" : 200", "\"train_examples\" : 250"));
+        Files.writeString(
+            manifest,
+            Files.readString(manifest)
+                .replace("\"train_examples\" : 200", "\"train_examples\" : 250"));
         Files.deleteIfExists(d.resolve(".manifest.json.crc"));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -210,16 +248,23 @@ class BadInputTest extends SparkTestBase {
   @Test
   void retrainRefusesOverwrite() {
     Path out = dir.resolve("retrain-overwrite");
-    assertRefused(run("retrain", "--output", out.toString(), "--overwrite"), out,
-        "retrain does not take --overwrite", "drop the option");
+    assertRefused(
+        run("retrain", "--output", out.toString(), "--overwrite"),
+        out,
+        "retrain does not take --overwrite",
+        "drop the option");
     assertThat(out.resolve("versions")).doesNotExist();
   }
 
   @Test
   void missingModel() {
     Path out = datasetCopy("no-model", d -> d);
-    assertRefused(runOn("generate", out, "--set", "vae.paths.model=" + dir.resolve("nowhere")), out,
-        "model not found at", "nowhere", "run 'train' first");
+    assertRefused(
+        runOn("generate", out, "--set", "vae.paths.model=" + dir.resolve("nowhere")),
+        out,
+        "model not found at",
+        "nowhere",
+        "run 'train' first");
   }
 
   @Test
@@ -229,27 +274,37 @@ class BadInputTest extends SparkTestBase {
     Path zip = out.resolve("model/model.zip");
     byte[] bytes = Files.readAllBytes(zip);
     Files.write(zip, Arrays.copyOf(bytes, bytes.length / 2));
-    Files.deleteIfExists(out.resolve("model/.model.zip.crc")); // so that DL4J, not Hadoop's checksum, meets the damage
-    assertRefused(runOn("generate", out), out, "model.zip", "not a readable DL4J model", "corrupt or truncated");
+    Files.deleteIfExists(out.resolve(
+        "model/.model.zip.crc")); // so that DL4J, not Hadoop's checksum, meets the damage
+    assertRefused(
+        runOn("generate", out),
+        out,
+        "model.zip",
+        "not a readable DL4J model",
+        "corrupt or truncated");
   }
 
   @Test
   void modelWhoseLatentSizeDisagreesWithTheConfig() {
     Path out = datasetCopy("latent-mismatch", d -> d);
-    assertRefused(runOn("generate", out, "--set", "vae.model.latent-size=8"), out,
+    assertRefused(
+        runOn("generate", out, "--set", "vae.model.latent-size=8"),
+        out,
         "model latent size is 20, but vae.model.latent-size = 8");
   }
 
   /** A valid DL4J VAE whose input size (100) is not MNIST's 784, as model.zip. */
   private static void writeModelOf100Inputs(Path zip) throws IOException {
-    MultiLayerNetwork foreign = new MultiLayerNetwork(
-        new NeuralNetConfiguration.Builder().list()
-            .layer(new VariationalAutoencoder.Builder()
-                .nIn(100).nOut(20).encoderLayerSizes(50).decoderLayerSizes(50)
-                .reconstructionDistribution(new BernoulliReconstructionDistribution(
-                    Activation.SIGMOID))
-                .build())
-            .build());
+    MultiLayerNetwork foreign = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+        .list()
+        .layer(new VariationalAutoencoder.Builder()
+            .nIn(100)
+            .nOut(20)
+            .encoderLayerSizes(50)
+            .decoderLayerSizes(50)
+            .reconstructionDistribution(new BernoulliReconstructionDistribution(Activation.SIGMOID))
+            .build())
+        .build());
     foreign.init();
     Files.write(zip, ModelStore.serialize(foreign));
   }
@@ -259,8 +314,12 @@ class BadInputTest extends SparkTestBase {
     Path out = datasetCopy("input-mismatch", d -> d);
     FileUtils.copyDirectory(good.resolve("model").toFile(), out.resolve("model").toFile());
     writeModelOf100Inputs(out.resolve("model/model.zip"));
-    Files.deleteIfExists(out.resolve("model/.model.zip.crc")); // Hadoop's local checksum of the file replaced
-    assertRefused(runOn("generate", out), out, "model input size is 100, but the data has 784 pixels per example");
+    Files.deleteIfExists(
+        out.resolve("model/.model.zip.crc")); // Hadoop's local checksum of the file replaced
+    assertRefused(
+        runOn("generate", out),
+        out,
+        "model input size is 100, but the data has 784 pixels per example");
   }
 
   /** A copy of the good dataset and model under a fresh output root, the model folder changed by {@code change}. */
@@ -277,15 +336,24 @@ class BadInputTest extends SparkTestBase {
       FileUtils.deleteQuietly(m.resolve("model.zip").toFile());
       return m;
     });
-    assertRefused(runOn("evaluate", out), out, "model.zip: model file not found in the published model folder");
+    assertRefused(
+        runOn("evaluate", out),
+        out,
+        "model.zip: model file not found in the published model folder");
   }
 
   @Test
   void evaluateACorruptModelZip() throws IOException {
     Path out = modelCopy("evaluate-corrupt-zip", m -> m);
-    Files.write(out.resolve("model/model.zip"), "this is not a zip file".getBytes(StandardCharsets.UTF_8));
+    Files.write(
+        out.resolve("model/model.zip"), "this is not a zip file".getBytes(StandardCharsets.UTF_8));
     Files.deleteIfExists(out.resolve("model/.model.zip.crc"));
-    assertRefused(runOn("evaluate", out), out, "model.zip", "not a readable DL4J model", "corrupt or truncated");
+    assertRefused(
+        runOn("evaluate", out),
+        out,
+        "model.zip",
+        "not a readable DL4J model",
+        "corrupt or truncated");
   }
 
   @Test
@@ -293,21 +361,27 @@ class BadInputTest extends SparkTestBase {
     Path out = modelCopy("evaluate-input-mismatch", m -> m);
     writeModelOf100Inputs(out.resolve("model/model.zip"));
     Files.deleteIfExists(out.resolve("model/.model.zip.crc"));
-    assertRefused(runOn("evaluate", out), out, "model input size is 100", "has 784 pixels per example");
+    assertRefused(
+        runOn("evaluate", out), out, "model input size is 100", "has 784 pixels per example");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"0", "-5"})
   void evaluateWithANonPositiveNumberOfImportanceSamples(String k) throws IOException {
     Path out = modelCopy("evaluate-k" + k, m -> m);
-    assertRefused(runOn("evaluate", out, "--set", "vae.evaluate.importance-samples=" + k), out,
-        "vae.evaluate.importance-samples = " + k + " is out of range", "at least 1 sample per example");
+    assertRefused(
+        runOn("evaluate", out, "--set", "vae.evaluate.importance-samples=" + k),
+        out,
+        "vae.evaluate.importance-samples = " + k + " is out of range",
+        "at least 1 sample per example");
   }
 
   @Test
   void batchLargerThanTheData() {
     Path out = datasetCopy("big-batch", d -> d);
-    assertRefused(runOn("train", out, "--set", "vae.training.batch-size-per-worker=5000"), out,
+    assertRefused(
+        runOn("train", out, "--set", "vae.training.batch-size-per-worker=5000"),
+        out,
         "vae.training.batch-size-per-worker = 5000 is larger than the 200 training examples");
     assertThat(out.resolve("model")).doesNotExist();
   }
@@ -315,30 +389,65 @@ class BadInputTest extends SparkTestBase {
   @Test
   void unknownKeyWrongTypeAndZeroSizeNameTheKey() {
     Path out = dir.resolve("bad-config");
-    assertRefused(runOn("train", out, "--set", "vae.trainng.epochs=5"), out, "unknown configuration key(s) [vae.trainng.epochs]");
-    assertRefused(runOn("train", out, "--set", "vae.training.epochs=ten"), out, "vae.training.epochs", "NUMBER");
-    assertRefused(runOn("train", out, "--set", "vae.model.latent-size=0"), out, "vae.model.latent-size = 0 is out of range");
+    assertRefused(
+        runOn("train", out, "--set", "vae.trainng.epochs=5"),
+        out,
+        "unknown configuration key(s) [vae.trainng.epochs]");
+    assertRefused(
+        runOn("train", out, "--set", "vae.training.epochs=ten"),
+        out,
+        "vae.training.epochs",
+        "NUMBER");
+    assertRefused(
+        runOn("train", out, "--set", "vae.model.latent-size=0"),
+        out,
+        "vae.model.latent-size = 0 is out of range");
   }
 
   @Test
   void unusableStoragePathsAreNamed() throws IOException {
-    assertRefused(run("prepare", "--input", dir.resolve("idx").toString(), "--output", "nosuchfs://bucket/out"),
-        dir.resolve("unused"), "nosuchfs://bucket/out", "No FileSystem for scheme");
-    assertRefused(run("prepare", "--input", dir.resolve("idx").toString(), "--output", "hdfs://no-such-host.invalid:8020/vae"),
-        dir.resolve("unused"), "hdfs://no-such-host.invalid:8020/vae", "cannot be reached", "no-such-host.invalid");
+    assertRefused(
+        run(
+            "prepare",
+            "--input",
+            dir.resolve("idx").toString(),
+            "--output",
+            "nosuchfs://bucket/out"),
+        dir.resolve("unused"),
+        "nosuchfs://bucket/out",
+        "No FileSystem for scheme");
+    assertRefused(
+        run(
+            "prepare",
+            "--input",
+            dir.resolve("idx").toString(),
+            "--output",
+            "hdfs://no-such-host.invalid:8020/vae"),
+        dir.resolve("unused"),
+        "hdfs://no-such-host.invalid:8020/vae",
+        "cannot be reached",
+        "no-such-host.invalid");
     Path file = Files.writeString(dir.resolve("a-file"), "not a folder");
-    assertRefused(run("prepare", "--input", dir.resolve("idx").toString(), "--output", file.toString()),
-        dir.resolve("unused"), file.toString(), "cannot create");
+    assertRefused(
+        run("prepare", "--input", dir.resolve("idx").toString(), "--output", file.toString()),
+        dir.resolve("unused"),
+        file.toString(),
+        "cannot create");
   }
 
   @Test
   void aNativeBackendThatCannotLoadOnAnExecutorIsNamedAsSuch() {
-    // What the CUDA jar on a node without an NVIDIA driver reports through Spark (seen on this project's CI machine).
+    // What the CUDA jar on a node without an NVIDIA driver reports through Spark (seen on this
+    // project's CI machine).
     Exception fromSpark = new SparkException(
         "Job aborted due to stage failure: Task serialization failed: java.lang.ExceptionInInitializerError\n"
             + "Caused by: org.nd4j.linalg.factory.Nd4jBackend$NoAvailableBackendException: Please ensure that you have an nd4j backend");
-    assertThat(ExitCodes.backendFailure(new RuntimeException("wrapped", fromSpark))).contains("NoAvailableBackendException");
-    assertThat(ExitCodes.backendFailure(new UnsatisfiedLinkError("libcuda.so.1: cannot open shared object file"))).contains("libcuda.so.1");
-    assertThat(ExitCodes.backendFailure(new IllegalStateException("something else"))).isNull();
+    assertThat(ExitCodes.backendFailure(new RuntimeException("wrapped", fromSpark)))
+        .contains("NoAvailableBackendException");
+    assertThat(ExitCodes.backendFailure(
+            new UnsatisfiedLinkError("libcuda.so.1: cannot open shared object file")))
+        .contains("libcuda.so.1");
+    assertThat(ExitCodes.backendFailure(new IllegalStateException("something else")))
+        .isNull();
   }
 }

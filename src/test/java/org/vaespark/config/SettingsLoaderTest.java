@@ -1,7 +1,5 @@
 package org.vaespark.config;
 
-import org.vaespark.error.SettingsException;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,9 +11,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.vaespark.error.SettingsException;
 
 class SettingsLoaderTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void defaultsAreTheClassicArchitecture() {
@@ -30,7 +30,8 @@ class SettingsLoaderTest {
     assertThat(s.training().step()).isEqualTo(Settings.TrainingSettings.FUSED);
     assertThat(s.training().nativeThreads()).isZero();
     assertThat(s.paths().input()).isEqualTo("data-prep/sample");
-    assertThat(s.spark().conf()).containsEntry("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
+    assertThat(s.spark().conf())
+        .containsEntry("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
   }
 
   @Test
@@ -52,8 +53,10 @@ class SettingsLoaderTest {
 
   @Test
   void theShippedConfFilesAreValid() {
-    for (String name : new String[] {"conf/local.conf", "conf/cluster.conf", "conf/cluster-gpu.conf"}) {
-      assertThat(SettingsLoader.load(new File(name), Map.of()).training().epochs()).isPositive();
+    for (String name :
+        new String[] {"conf/local.conf", "conf/cluster.conf", "conf/cluster-gpu.conf"}) {
+      assertThat(SettingsLoader.load(new File(name), Map.of()).training().epochs())
+          .isPositive();
     }
   }
 
@@ -102,28 +105,40 @@ class SettingsLoaderTest {
 
   @Test
   void listOverridesAreParsedAndPathsNeedNoQuoting() {
-    Settings s = SettingsLoader.load(null, Map.of(
-        "vae.model.encoder-layer-sizes", "[512, 256]", "vae.paths.input", "hdfs://nn:8020/mnist//raw"));
+    Settings s = SettingsLoader.load(
+        null,
+        Map.of(
+            "vae.model.encoder-layer-sizes",
+            "[512, 256]",
+            "vae.paths.input",
+            "hdfs://nn:8020/mnist//raw"));
     assertThat(s.model().encoderLayerSizes()).containsExactly(512, 256);
     assertThat(s.paths().input()).isEqualTo("hdfs://nn:8020/mnist//raw");
   }
 
   @Test
   void credentialsInSparkConfAreRedactedFromTheRecordedConfig() {
-    Settings s = SettingsLoader.load(null, Map.of(
-        "vae.spark.conf.\"spark.hadoop.fs.s3a.secret.key\"", "TOPSECRET123",
-        "vae.spark.conf.\"spark.hadoop.fs.s3a.access.key\"", "AKIAEXAMPLE",
-        "vae.spark.conf.\"spark.executor.memory\"", "4g"));
+    Settings s = SettingsLoader.load(
+        null,
+        Map.of(
+            "vae.spark.conf.\"spark.hadoop.fs.s3a.secret.key\"", "TOPSECRET123",
+            "vae.spark.conf.\"spark.hadoop.fs.s3a.access.key\"", "AKIAEXAMPLE",
+            "vae.spark.conf.\"spark.executor.memory\"", "4g"));
     assertThat(s.spark().conf()).containsEntry("spark.hadoop.fs.s3a.secret.key", "TOPSECRET123");
-    assertThat(s.toJson()).doesNotContain("TOPSECRET123").doesNotContain("AKIAEXAMPLE").contains("<redacted>").contains("4g");
+    assertThat(s.toJson())
+        .doesNotContain("TOPSECRET123")
+        .doesNotContain("AKIAEXAMPLE")
+        .contains("<redacted>")
+        .contains("4g");
   }
 
   @Test
-  void credentialsInAConfigFileAreRefusedNamingTheKeyAndFile(@TempDir Path dir)
-      throws Exception {
+  void credentialsInAConfigFileAreRefusedNamingTheKeyAndFile(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("team.conf");
-    Files.writeString(file, "vae.spark.conf {\n  \"spark.executor.memory\" = \"4g\"\n"
-        + "  \"spark.hadoop.fs.s3a.secret.key\" = \"TOPSECRET123\"\n}\n");
+    Files.writeString(
+        file,
+        "vae.spark.conf {\n  \"spark.executor.memory\" = \"4g\"\n"
+            + "  \"spark.hadoop.fs.s3a.secret.key\" = \"TOPSECRET123\"\n}\n");
     assertThatThrownBy(() -> SettingsLoader.load(file.toFile(), Map.of()))
         .isInstanceOf(SettingsException.class)
         .hasMessageContaining("vae.spark.conf.\"spark.hadoop.fs.s3a.secret.key\" is a credential")

@@ -1,9 +1,8 @@
 package org.vaespark.deploy;
 
-import java.io.File;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -15,7 +14,8 @@ import org.junit.jupiter.api.Test;
 class SubmitScriptTest {
   private record Run(int code, String output) {}
 
-  private static Run submit(Map<String, String> env, String... args) throws IOException, InterruptedException {
+  private static Run submit(Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("bash", "deploy/vae-submit.sh"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
@@ -23,22 +23,28 @@ class SubmitScriptTest {
     builder.environment().put("VAE_JAR", "hdfs:///apps/spark-vae-mnist.jar");
     builder.environment().putAll(env);
     Process process = builder.start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    String output =
+        new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     return new Run(process.waitFor(), output);
   }
 
   @Test
   void clientModeReadsTheConfigByItsPathAndYarnClusterModeByItsShippedName() throws Exception {
     String conf = new File("conf/cluster.conf").getAbsolutePath();
-    Run client = submit(Map.of(), "--master", "spark://host:7077", "--", "pipeline", "--output", "hdfs:///vae");
+    Run client = submit(
+        Map.of(), "--master", "spark://host:7077", "--", "pipeline", "--output", "hdfs:///vae");
     assertThat(client.code()).isZero();
-    assertThat(client.output()).isEqualTo("--class org.vaespark.cli.VaeCli --name spark-vae-mnist pipeline --files " + conf
-        + " --master spark://host:7077 hdfs:///apps/spark-vae-mnist.jar pipeline --config " + conf + " --output hdfs:///vae");
+    assertThat(client.output())
+        .isEqualTo("--class org.vaespark.cli.VaeCli --name spark-vae-mnist pipeline --files " + conf
+            + " --master spark://host:7077 hdfs:///apps/spark-vae-mnist.jar pipeline --config "
+            + conf + " --output hdfs:///vae");
 
     Run yarn = submit(Map.of(), "--master", "yarn", "--deploy-mode", "cluster", "--", "retrain");
-    assertThat(yarn.output()).endsWith("hdfs:///apps/spark-vae-mnist.jar retrain --config cluster.conf");
+    assertThat(yarn.output())
+        .endsWith("hdfs:///apps/spark-vae-mnist.jar retrain --config cluster.conf");
 
-    Run k8s = submit(Map.of(), "--master", "k8s://https://api:6443", "--deploy-mode", "cluster", "--", "train");
+    Run k8s = submit(
+        Map.of(), "--master", "k8s://https://api:6443", "--deploy-mode", "cluster", "--", "train");
     assertThat(k8s.output()).endsWith("train --config " + conf);
   }
 
@@ -48,11 +54,15 @@ class SubmitScriptTest {
     assertThat(noCommand.code()).isEqualTo(2);
     assertThat(noCommand.output()).contains("then '--', then the command");
 
-    Run noJar = submit(Map.of("VAE_JAR", "/nonexistent/app.jar"), "--master", "yarn", "--", "train");
+    Run noJar =
+        submit(Map.of("VAE_JAR", "/nonexistent/app.jar"), "--master", "yarn", "--", "train");
     assertThat(noJar.code()).isEqualTo(2);
-    assertThat(noJar.output()).contains("application jar /nonexistent/app.jar not found").contains("mvn -q package");
+    assertThat(noJar.output())
+        .contains("application jar /nonexistent/app.jar not found")
+        .contains("mvn -q package");
 
-    Run noConf = submit(Map.of("VAE_CONF", "/nonexistent/x.conf"), "--master", "yarn", "--", "train");
+    Run noConf =
+        submit(Map.of("VAE_CONF", "/nonexistent/x.conf"), "--master", "yarn", "--", "train");
     assertThat(noConf.code()).isEqualTo(2);
     assertThat(noConf.output()).contains("config file /nonexistent/x.conf not found");
   }

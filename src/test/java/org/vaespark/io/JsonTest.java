@@ -14,10 +14,13 @@ import org.vaespark.train.TrainingState;
 class JsonTest {
   @Test
   void everyFileIsWrittenWithSnakeCaseKeys() throws Exception {
-    String manifest = Json.pretty(new MnistDataset.Manifest("/in", "sha256:ab", 60000, 10000, 28, 28));
+    String manifest =
+        Json.pretty(new MnistDataset.Manifest("/in", "sha256:ab", 60000, 10000, 28, 28));
 
-    assertThat(Json.MAPPER.readTree(manifest).fieldNames()).toIterable()
-        .containsExactly("source", "fingerprint", "train_examples", "test_examples", "rows", "cols");
+    assertThat(Json.MAPPER.readTree(manifest).fieldNames())
+        .toIterable()
+        .containsExactly(
+            "source", "fingerprint", "train_examples", "test_examples", "rows", "cols");
   }
 
   @Test
@@ -45,24 +48,37 @@ class JsonTest {
     assertThat(metadata.data().trainExamples()).isEqualTo(400);
     assertThat(metadata.training().resumedFromEpoch()).isEqualTo(3);
     assertThat(metadata.gitCommit()).isEqualTo("abc");
-    assertThat(metadata.config().at("/spark/conf/spark.executor.extraJavaOptions").asText()).isEqualTo("-Xss4m");
+    assertThat(
+            metadata.config().at("/spark/conf/spark.executor.extraJavaOptions").asText())
+        .isEqualTo("-Xss4m");
     assertThat(metadata.versions()).containsKey("nd4jBackend");
   }
 
   @Test
   void aCheckpointStateRoundTrips() {
-    TrainingState state = new TrainingState(3, 120, 42, List.of(), 12.5, "sha256:ab",
-        new Settings.ModelSettings(List.of(400), List.of(400), 20, "relu"), "2026-11-25T00:00:00Z");
+    TrainingState state = new TrainingState(
+        3,
+        120,
+        42,
+        List.of(),
+        12.5,
+        "sha256:ab",
+        new Settings.ModelSettings(List.of(400), List.of(400), 20, "relu"),
+        "2026-11-25T00:00:00Z");
 
     String json = Json.pretty(state);
 
-    assertThat(json).contains("\"dataset_fingerprint\"").contains("\"training_seconds\"").doesNotContain("Seconds");
+    assertThat(json)
+        .contains("\"dataset_fingerprint\"")
+        .contains("\"training_seconds\"")
+        .doesNotContain("Seconds");
     assertThat(Json.parse(json, TrainingState.class, "checkpoint.json")).isEqualTo(state);
   }
 
   @Test
   void aFileThatIsNotJsonIsNamed() {
-    assertThatThrownBy(() -> Json.parse("{not json", MnistDataset.Manifest.class, "/data/manifest.json"))
+    assertThatThrownBy(
+            () -> Json.parse("{not json", MnistDataset.Manifest.class, "/data/manifest.json"))
         .isInstanceOf(InputFileException.class)
         .hasMessageStartingWith("/data/manifest.json: not valid JSON for Manifest");
   }

@@ -20,7 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vaespark.error.LockedException;
 
 class StorageLockTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
+
   private final Storage storage = new Storage(new Configuration());
 
   private org.apache.hadoop.fs.Path lockFile() {
@@ -39,9 +41,12 @@ class StorageLockTest {
           attempts.add(pool.submit(() -> {
             start.await();
             try {
-              return StorageLock.acquire(storage, lockFile(), Duration.ofMinutes(10), "vae.retrain.lock-expiry");
+              return StorageLock.acquire(
+                  storage, lockFile(), Duration.ofMinutes(10), "vae.retrain.lock-expiry");
             } catch (LockedException e) {
-              assertThat(e).hasMessageContaining("another run holds the lock " + lockFile()).hasMessageContaining("pid ");
+              assertThat(e)
+                  .hasMessageContaining("another run holds the lock " + lockFile())
+                  .hasMessageContaining("pid ");
               return null;
             }
           }));
@@ -64,24 +69,31 @@ class StorageLockTest {
 
   @Test
   void aLockNotRefreshedWithinTheExpiryIsBrokenAndALiveOneIsNot() throws Exception {
-    StorageLock dead = StorageLock.acquire(storage, lockFile(), Duration.ofMinutes(10), "vae.retrain.lock-expiry");
+    StorageLock dead =
+        StorageLock.acquire(storage, lockFile(), Duration.ofMinutes(10), "vae.retrain.lock-expiry");
     Path file = dir.resolve("out/_LOCK");
     Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(Duration.ofMinutes(11))));
 
-    try (StorageLock taken = StorageLock.acquire(storage, lockFile(), Duration.ofMinutes(10), "vae.retrain.lock-expiry")) {
+    try (StorageLock taken = StorageLock.acquire(
+        storage, lockFile(), Duration.ofMinutes(10), "vae.retrain.lock-expiry")) {
+      assertThat(taken.file()).isEqualTo(lockFile());
       assertThat(Files.readString(file)).isNotEqualTo("");
       // The old holder, if it was alive after all, does not delete the new holder's lock.
       dead.close();
       assertThat(file).exists();
       try (var broken = Files.list(dir.resolve("out"))) {
-        assertThat(broken.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("._LOCK.expired-"));
+        assertThat(broken.map(p -> p.getFileName().toString()))
+            .anyMatch(n -> n.startsWith("._LOCK.expired-"));
       }
     }
     assertThat(file).doesNotExist();
 
-    try (StorageLock live = StorageLock.acquire(storage, lockFile(), Duration.ofMillis(500), "vae.retrain.lock-expiry")) {
+    try (StorageLock live = StorageLock.acquire(
+        storage, lockFile(), Duration.ofMillis(500), "vae.retrain.lock-expiry")) {
+      assertThat(live.file()).isEqualTo(lockFile());
       Thread.sleep(1200); // longer than the expiry: only the heartbeat keeps it fresh
-      assertThatThrownBy(() -> StorageLock.acquire(storage, lockFile(), Duration.ofMillis(500), "vae.retrain.lock-expiry"))
+      assertThatThrownBy(() -> StorageLock.acquire(
+              storage, lockFile(), Duration.ofMillis(500), "vae.retrain.lock-expiry"))
           .isInstanceOf(LockedException.class);
     }
   }

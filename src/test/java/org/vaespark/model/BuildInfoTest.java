@@ -13,7 +13,8 @@ class BuildInfoTest {
   @Test
   void theBuildRecordsTheCommitOfThisCheckout() throws Exception {
     assumeTrue(Files.isDirectory(Path.of(".git")), "not built from a git checkout");
-    Process git = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
+    Process git =
+        new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
     String head = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     assertThat(git.waitFor()).as(head).isZero();
 

@@ -30,7 +30,8 @@ class FusedVaeStepTest {
   @ParameterizedTest
   @CsvSource({"relu, 64, 5", "tanh, 32, 3", "relu, 1, 2"})
   void lossAndGradientsMatchDl4jsLayer(String activation, int batch, int latent) {
-    Settings.ModelSettings model = new Settings.ModelSettings(List.of(48, 24), List.of(24, 48), latent, activation);
+    Settings.ModelSettings model =
+        new Settings.ModelSettings(List.of(48, 24), List.of(24, 48), latent, activation);
     MultiLayerNetwork network = network(model, DataType.DOUBLE);
     // Random parameters away from the initialisation, so no gradient is trivially zero.
     network.params().addi(Nd4j.randn(DataType.DOUBLE, network.params().shape()).muli(0.05));
@@ -44,16 +45,22 @@ class FusedVaeStepTest {
     double dl4jScore = layer.score();
 
     INDArray params = network.params().dup();
-    FusedVaeStep step = new FusedVaeStep(network.getLayerWiseConfigurations(), params,
+    FusedVaeStep step = new FusedVaeStep(
+        network.getLayerWiseConfigurations(),
+        params,
         Nd4j.zeros(DataType.DOUBLE, 1, 2 * params.length()));
     Nd4j.getRandom().setSeed(1234);
     INDArray eps = Nd4j.randn(DataType.DOUBLE, new long[] {batch, latent});
     double loss = step.computeGradient(x, eps);
 
-    assertThat(relativeError(loss, dl4jScore)).as("loss %s vs DL4J %s", loss, dl4jScore).isLessThan(1e-4);
-    // DL4J's layer returns the gradient summed over the minibatch; its updater divides by the batch size.
+    assertThat(relativeError(loss, dl4jScore))
+        .as("loss %s vs DL4J %s", loss, dl4jScore)
+        .isLessThan(1e-4);
+    // DL4J's layer returns the gradient summed over the minibatch; its updater divides by the batch
+    // size.
     INDArray ours = step.gradient().mul(batch);
-    double error = ours.sub(dl4jGradient).norm2Number().doubleValue() / dl4jGradient.norm2Number().doubleValue();
+    double error = ours.sub(dl4jGradient).norm2Number().doubleValue()
+        / dl4jGradient.norm2Number().doubleValue();
     assertThat(error).as("relative gradient error").isLessThan(1e-4);
     assertThat(dl4jGradient.norm2Number().doubleValue()).isPositive();
   }

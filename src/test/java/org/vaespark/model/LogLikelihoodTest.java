@@ -73,9 +73,21 @@ class LogLikelihoodTest {
   void onTrainedModelTheEstimateIsAtLeastTheElboAndRisesWithK() {
     MultiLayerNetwork network = VaeNetworks.create(
         new Settings.ModelSettings(List.of(200), List.of(200), 10, "relu"),
-        new Settings.TrainingSettings(1, 64, 1, 1, 3e-3, 5, "fused", 1, 0, 100,
+        new Settings.TrainingSettings(
+            1,
+            64,
+            1,
+            1,
+            3e-3,
+            5,
+            "fused",
+            1,
+            0,
+            100,
             new Settings.CheckpointSettings(0, 1, false)));
-    FusedVaeStep step = new FusedVaeStep(network.getLayerWiseConfigurations(), network.params(),
+    FusedVaeStep step = new FusedVaeStep(
+        network.getLayerWiseConfigurations(),
+        network.params(),
         network.getUpdater().getStateViewArray());
     for (int epoch = 0; epoch < 4; epoch++) {
       for (int b = 0; b < 3000 / 100; b++) {

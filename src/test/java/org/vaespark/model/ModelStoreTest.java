@@ -19,7 +19,9 @@ import org.vaespark.io.Storage;
 import org.vaespark.testing.TestData;
 
 class ModelStoreTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
+
   private final Storage storage = new Storage(new Configuration());
   private final ModelStore store = new ModelStore(storage);
 
@@ -28,8 +30,10 @@ class ModelStoreTest {
   }
 
   private org.apache.hadoop.fs.Path publish(MultiLayerNetwork network) {
-    org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(dir.resolve("model").toString());
-    storage.publish(target, false, staging -> store.writeModel(staging, ModelStore.serialize(network)));
+    org.apache.hadoop.fs.Path target =
+        new org.apache.hadoop.fs.Path(dir.resolve("model").toString());
+    storage.publish(
+        target, false, staging -> store.writeModel(staging, ModelStore.serialize(network)));
     return target;
   }
 
@@ -57,7 +61,8 @@ class ModelStoreTest {
   @Test
   void truncatedModelFileIsReportedAsCorrupt() throws Exception {
     Settings settings = SettingsLoader.load(null, Map.of());
-    org.apache.hadoop.fs.Path folder = publish(VaeNetworks.create(settings.model(), settings.training()));
+    org.apache.hadoop.fs.Path folder =
+        publish(VaeNetworks.create(settings.model(), settings.training()));
     Path zip = dir.resolve("model/model.zip");
     byte[] bytes = Files.readAllBytes(zip);
     Files.write(zip, Arrays.copyOf(bytes, bytes.length / 3));
@@ -70,10 +75,12 @@ class ModelStoreTest {
   @Test
   void unpublishedModelFolderIsRejected() throws Exception {
     Files.createDirectories(dir.resolve("half"));
-    assertThatThrownBy(() -> store.loadNetwork(new org.apache.hadoop.fs.Path(dir.resolve("half").toString())))
+    assertThatThrownBy(() ->
+            store.loadNetwork(new org.apache.hadoop.fs.Path(dir.resolve("half").toString())))
         .isInstanceOf(InputFileException.class)
         .hasMessageContaining("no _SUCCESS marker");
-    assertThatThrownBy(() -> store.loadNetwork(new org.apache.hadoop.fs.Path(dir.resolve("none").toString())))
+    assertThatThrownBy(() ->
+            store.loadNetwork(new org.apache.hadoop.fs.Path(dir.resolve("none").toString())))
         .isInstanceOf(InputFileException.class)
         .hasMessageContaining("model not found");
   }

@@ -17,8 +17,8 @@ import org.vaespark.testing.TestData;
 
 /** Our inference code must compute exactly what DL4J's VAE layer computes. */
 class VaeWeightsTest {
-  private final Settings settings =
-      SettingsLoader.load(null, Map.of("vae.model.encoder-layer-sizes", "[64, 32]", "vae.model.latent-size", "5"));
+  private final Settings settings = SettingsLoader.load(
+      null, Map.of("vae.model.encoder-layer-sizes", "[64, 32]", "vae.model.latent-size", "5"));
 
   private static INDArray digits(int n) {
     return TestData.features(n);
@@ -73,8 +73,10 @@ class VaeWeightsTest {
     assertThat(sums.examples()).isEqualTo(10);
     assertThat(sums.reconstruction()).isCloseTo(reconstruction, within(1e-4 * reconstruction));
     assertThat(sums.kl()).isCloseTo(kl, within(1e-4 * kl + 1e-6));
-    assertThat(sums.negElboPerExample()).isCloseTo((reconstruction + kl) / 10, within(1e-4 * reconstruction));
-    assertThat(weights.negativeElbo(x, weights.noise(10, 1)).reconstruction()).as("same seed, same figure")
+    assertThat(sums.negElboPerExample())
+        .isCloseTo((reconstruction + kl) / 10, within(1e-4 * reconstruction));
+    assertThat(weights.negativeElbo(x, weights.noise(10, 1)).reconstruction())
+        .as("same seed, same figure")
         .isEqualTo(sums.reconstruction());
   }
 }

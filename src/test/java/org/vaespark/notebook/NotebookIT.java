@@ -16,12 +16,16 @@ import org.junit.jupiter.api.Test;
 class NotebookIT {
   @Test
   void theAnalystNotebookRunsEveryCell() throws Exception {
-    boolean jupyter = new ProcessBuilder("sh", "-c", "command -v jupyter-nbconvert").start().waitFor() == 0;
+    boolean jupyter =
+        new ProcessBuilder("sh", "-c", "command -v jupyter-nbconvert").start().waitFor() == 0;
     if (!"true".equals(System.getenv("CI"))) {
       Assumptions.assumeTrue(jupyter, "jupyter-nbconvert is not installed (notebooks/README.md)");
     }
     Path log = Files.createTempFile("notebook", ".log");
-    Process run = new ProcessBuilder("notebooks/run.sh").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process run = new ProcessBuilder("notebooks/run.sh")
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
     boolean finished = run.waitFor(15, TimeUnit.MINUTES);
     String output = Files.readString(log);
     if (!finished) {

@@ -1,23 +1,23 @@
 package org.vaespark.prepare;
 
-import java.nio.charset.StandardCharsets;
-
-import org.vaespark.error.InputFileException;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.apache.hadoop.conf.Configuration;
-import org.vaespark.io.Storage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vaespark.error.InputFileException;
+import org.vaespark.io.Storage;
 import org.vaespark.testing.TestData;
 
 class IdxReaderTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
+
   private final IdxReader reader = new IdxReader(new Storage(new Configuration()));
 
   private org.apache.hadoop.fs.Path hadoop(Path file) {
@@ -26,14 +26,20 @@ class IdxReaderTest {
 
   @Test
   void readsTheBundledSample() {
-    IdxReader.ImageFile images = reader.readImages(hadoop(TestData.SAMPLE.resolve("train-images-idx3-ubyte.gz")));
-    IdxReader.LabelFile labels = reader.readLabels(hadoop(TestData.SAMPLE.resolve("train-labels-idx1-ubyte.gz")));
+    IdxReader.ImageFile images =
+        reader.readImages(hadoop(TestData.SAMPLE.resolve("train-images-idx3-ubyte.gz")));
+    IdxReader.LabelFile labels =
+        reader.readLabels(hadoop(TestData.SAMPLE.resolve("train-labels-idx1-ubyte.gz")));
     assertThat(images.count()).isEqualTo(8000);
     assertThat(images.pixels()).hasSize(8000 * 784);
     assertThat(labels.count()).isEqualTo(8000);
     IdxReader.checkSameCount(images, labels);
     // Real digits: every class is present and pixels use the full 0..255 range.
-    assertThat(new String(labels.labels(), StandardCharsets.ISO_8859_1).chars().distinct().count()).isEqualTo(10);
+    assertThat(new String(labels.labels(), StandardCharsets.ISO_8859_1)
+            .chars()
+            .distinct()
+            .count())
+        .isEqualTo(10);
     int max = 0;
     for (byte b : images.pixels()) {
       max = Math.max(max, b & 0xFF);
@@ -71,7 +77,8 @@ class IdxReaderTest {
 
   @Test
   void wrongMagicNumber() {
-    TestData.write(dir.resolve("labels-as-images"), TestData.idx(new int[] {2049, 1}, new byte[] {3}), false);
+    TestData.write(
+        dir.resolve("labels-as-images"), TestData.idx(new int[] {2049, 1}, new byte[] {3}), false);
     assertThatThrownBy(() -> reader.readImages(hadoop(dir.resolve("labels-as-images"))))
         .isInstanceOf(InputFileException.class)
         .hasMessageContaining("labels-as-images")
@@ -89,7 +96,8 @@ class IdxReaderTest {
 
   @Test
   void fileCutOffInsideTheImageDimensionsNamesTheMissingField() {
-    TestData.write(dir.resolve("no-cols"), TestData.idx(new int[] {2051, 3, 28}, new byte[0]), false);
+    TestData.write(
+        dir.resolve("no-cols"), TestData.idx(new int[] {2051, 3, 28}, new byte[0]), false);
     assertThatThrownBy(() -> reader.readImages(hadoop(dir.resolve("no-cols"))))
         .isInstanceOf(InputFileException.class)
         .hasMessageContaining("no-cols: truncated header, the file ends before its column count")
@@ -109,7 +117,8 @@ class IdxReaderTest {
 
   @Test
   void trailingBytes() {
-    TestData.write(dir.resolve("long"), TestData.idx(new int[] {2049, 2}, new byte[] {1, 2, 3}), false);
+    TestData.write(
+        dir.resolve("long"), TestData.idx(new int[] {2049, 2}, new byte[] {1, 2, 3}), false);
     assertThatThrownBy(() -> reader.readLabels(hadoop(dir.resolve("long"))))
         .isInstanceOf(InputFileException.class)
         .hasMessageContaining("unexpected bytes after the 2 items");
@@ -117,7 +126,8 @@ class IdxReaderTest {
 
   @Test
   void dimensionsOtherThan28x28() {
-    TestData.write(dir.resolve("big"), TestData.idx(new int[] {2051, 1, 32, 32}, new byte[32 * 32]), false);
+    TestData.write(
+        dir.resolve("big"), TestData.idx(new int[] {2051, 1, 32, 32}, new byte[32 * 32]), false);
     assertThatThrownBy(() -> reader.readImages(hadoop(dir.resolve("big"))))
         .isInstanceOf(InputFileException.class)
         .hasMessageContaining("images are 32x32, expected 28x28");
@@ -125,7 +135,8 @@ class IdxReaderTest {
 
   @Test
   void labelOutsideZeroToNine() {
-    TestData.write(dir.resolve("labels"), TestData.idx(new int[] {2049, 3}, new byte[] {1, 12, 3}), false);
+    TestData.write(
+        dir.resolve("labels"), TestData.idx(new int[] {2049, 3}, new byte[] {1, 12, 3}), false);
     assertThatThrownBy(() -> reader.readLabels(hadoop(dir.resolve("labels"))))
         .isInstanceOf(InputFileException.class)
         .hasMessageContaining("label 12 at index 1 is outside 0..9");
@@ -160,7 +171,10 @@ class IdxReaderTest {
   @Test
   void headerClaimingAHugeCountIsRejectedWithoutAllocatingIt() {
     // 2^31 - 1 images would be 1.6 TB: the reader must refuse, not try to allocate.
-    TestData.write(dir.resolve("huge"), TestData.idx(new int[] {2051, Integer.MAX_VALUE, 28, 28}, new byte[784]), false);
+    TestData.write(
+        dir.resolve("huge"),
+        TestData.idx(new int[] {2051, Integer.MAX_VALUE, 28, 28}, new byte[784]),
+        false);
     assertThatThrownBy(() -> reader.readImages(hadoop(dir.resolve("huge"))))
         .isInstanceOf(InputFileException.class)
         .hasMessageContaining("header claims")
@@ -169,8 +183,12 @@ class IdxReaderTest {
 
   @Test
   void headerClaimingMoreItemsThanPresentFailsAsTruncated() {
-    // 2,000,000 images (1.5 GB) claimed, 1 present: detected as truncation after reading what is there.
-    TestData.write(dir.resolve("liar"), TestData.idx(new int[] {2051, 2_000_000, 28, 28}, new byte[784]), false);
+    // 2,000,000 images (1.5 GB) claimed, 1 present: detected as truncation after reading what is
+    // there.
+    TestData.write(
+        dir.resolve("liar"),
+        TestData.idx(new int[] {2051, 2_000_000, 28, 28}, new byte[784]),
+        false);
     assertThatThrownBy(() -> reader.readImages(hadoop(dir.resolve("liar"))))
         .isInstanceOf(InputFileException.class)
         .hasMessageContaining("truncated data")

@@ -1,40 +1,41 @@
 package org.vaespark.prepare;
 
-import java.util.Arrays;
-import org.vaespark.io.Storage;
-
-import org.vaespark.job.JobContext;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.vaespark.config.Settings;
 import org.vaespark.config.SettingsLoader;
-import org.vaespark.error.InputFileException;
 import org.vaespark.dataset.MnistDataset;
+import org.vaespark.error.InputFileException;
 import org.vaespark.error.OutputExistsException;
+import org.vaespark.io.Storage;
+import org.vaespark.job.JobContext;
 import org.vaespark.testing.SparkTestBase;
 import org.vaespark.testing.TestData;
 
 class PrepareJobTest extends SparkTestBase {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   private Settings settings(Path input, Path output, int shards) {
-    return SettingsLoader.load(null, Map.of(
-        "vae.paths.input", input.toString(),
-        "vae.paths.output", output.toString(),
-        "vae.prepare.shards", String.valueOf(shards)));
+    return SettingsLoader.load(
+        null,
+        Map.of(
+            "vae.paths.input", input.toString(),
+            "vae.paths.output", output.toString(),
+            "vae.prepare.shards", String.valueOf(shards)));
   }
 
   @Test
@@ -55,7 +56,9 @@ class PrepareJobTest extends SparkTestBase {
     }
 
     Dataset<Row> train = MnistDataset.read(spark, settings.paths().dataset(), MnistDataset.TRAIN);
-    assertThat(train.schema()).isEqualTo(MnistDataset.SCHEMA.asNullable()).describedAs(train.schema().treeString());
+    assertThat(train.schema())
+        .isEqualTo(MnistDataset.SCHEMA.asNullable())
+        .describedAs(train.schema().treeString());
     List<Row> rows = train.orderBy("id").collectAsList();
     byte[] pixels = TestData.pixels(60);
     byte[] labels = TestData.labels(60);
@@ -66,7 +69,9 @@ class PrepareJobTest extends SparkTestBase {
       assertThat(row.getString(2)).isEqualTo("train");
       assertThat((byte[]) row.get(3)).isEqualTo(Arrays.copyOfRange(pixels, i * 784, (i + 1) * 784));
     }
-    List<Row> test = MnistDataset.read(spark, settings.paths().dataset(), MnistDataset.TEST).orderBy("id").collectAsList();
+    List<Row> test = MnistDataset.read(spark, settings.paths().dataset(), MnistDataset.TEST)
+        .orderBy("id")
+        .collectAsList();
     assertThat(test).hasSize(25);
     // Test ids continue after the train ids, like the canonical 70,000-image numbering.
     assertThat(test.get(0).getLong(0)).isEqualTo(60);
@@ -77,8 +82,14 @@ class PrepareJobTest extends SparkTestBase {
   void plainAndGzippedInputsGiveTheSameFingerprint() {
     Path gz = TestData.writeSample(dir.resolve("gz"), 20, 10, true);
     Path plain = TestData.writeSample(dir.resolve("plain"), 20, 10, false);
-    String a = new PrepareJob(JobContext.of(spark, settings(gz, dir.resolve("a"), 1))).run(false).manifest().fingerprint();
-    String b = new PrepareJob(JobContext.of(spark, settings(plain, dir.resolve("b"), 1))).run(false).manifest().fingerprint();
+    String a = new PrepareJob(JobContext.of(spark, settings(gz, dir.resolve("a"), 1)))
+        .run(false)
+        .manifest()
+        .fingerprint();
+    String b = new PrepareJob(JobContext.of(spark, settings(plain, dir.resolve("b"), 1)))
+        .run(false)
+        .manifest()
+        .fingerprint();
     assertThat(a).isEqualTo(b);
   }
 
@@ -90,7 +101,9 @@ class PrepareJobTest extends SparkTestBase {
     assertThatThrownBy(() -> new PrepareJob(JobContext.of(spark, settings)).run(false))
         .isInstanceOf(OutputExistsException.class)
         .hasMessageContaining("--overwrite");
-    assertThat(new PrepareJob(JobContext.of(spark, settings)).run(true).manifest().trainExamples()).isEqualTo(20);
+    assertThat(
+            new PrepareJob(JobContext.of(spark, settings)).run(true).manifest().trainExamples())
+        .isEqualTo(20);
   }
 
   @Test
@@ -98,7 +111,8 @@ class PrepareJobTest extends SparkTestBase {
     Path input = TestData.writeSample(dir.resolve("idx"), 20, 10, false);
     TestData.writeLabels(input.resolve("t10k-labels-idx1-ubyte"), TestData.labels(9), false);
     Path out = dir.resolve("out");
-    assertThatThrownBy(() -> new PrepareJob(JobContext.of(spark, settings(input, out, 1))).run(false))
+    assertThatThrownBy(
+            () -> new PrepareJob(JobContext.of(spark, settings(input, out, 1))).run(false))
         .isInstanceOf(InputFileException.class)
         .hasMessageContaining("holds 10 images but")
         .hasMessageContaining("t10k-labels-idx1-ubyte holds 9 labels");
@@ -117,7 +131,8 @@ class PrepareJobTest extends SparkTestBase {
     TestData.writeImages(input.resolve(prefix + "-images-idx3-ubyte"), new byte[0], 0, false);
     TestData.writeLabels(input.resolve(prefix + "-labels-idx1-ubyte"), new byte[0], false);
     Path out = dir.resolve("out-empty-" + prefix);
-    assertThatThrownBy(() -> new PrepareJob(JobContext.of(spark, settings(input, out, 1))).run(false))
+    assertThatThrownBy(
+            () -> new PrepareJob(JobContext.of(spark, settings(input, out, 1))).run(false))
         .isInstanceOf(InputFileException.class)
         .hasMessageContaining(prefix + "-images-idx3-ubyte")
         .hasMessageContaining("declare 0 examples")
@@ -129,7 +144,8 @@ class PrepareJobTest extends SparkTestBase {
   void missingInputFileIsNamed() {
     Path input = TestData.writeSample(dir.resolve("idx"), 20, 10, false);
     input.resolve("train-labels-idx1-ubyte").toFile().delete();
-    assertThatThrownBy(() -> new PrepareJob(JobContext.of(spark, settings(input, dir.resolve("out"), 1))).run(false))
+    assertThatThrownBy(() ->
+            new PrepareJob(JobContext.of(spark, settings(input, dir.resolve("out"), 1))).run(false))
         .isInstanceOf(InputFileException.class)
         .hasMessageContaining("train-labels-idx1-ubyte: file not found");
   }
@@ -139,19 +155,25 @@ class PrepareJobTest extends SparkTestBase {
     Path input = TestData.writeSample(dir.resolve("idx"), 60, 25, false);
     Path out = dir.resolve("out");
 
-    PrepareJob.Result first = new PrepareJob(JobContext.of(spark, settings(input, out, 2))).refresh();
+    PrepareJob.Result first =
+        new PrepareJob(JobContext.of(spark, settings(input, out, 2))).refresh();
     // The same digits, gzipped: the same decoded content, so the same fingerprint.
     Path sameDigits = TestData.writeSample(dir.resolve("idx-gz"), 60, 25, true);
-    PrepareJob.Result unchanged = new PrepareJob(JobContext.of(spark, settings(sameDigits, out, 2))).refresh();
+    PrepareJob.Result unchanged =
+        new PrepareJob(JobContext.of(spark, settings(sameDigits, out, 2))).refresh();
     Path moreDigits = TestData.writeSample(dir.resolve("idx-more"), 70, 25, false);
-    PrepareJob.Result changed = new PrepareJob(JobContext.of(spark, settings(moreDigits, out, 2))).refresh();
+    PrepareJob.Result changed =
+        new PrepareJob(JobContext.of(spark, settings(moreDigits, out, 2))).refresh();
 
     assertThat(first.written()).isTrue();
     assertThat(unchanged.written()).isFalse();
     assertThat(unchanged.manifest()).isEqualTo(first.manifest());
     assertThat(changed.written()).isTrue();
     assertThat(changed.manifest().fingerprint()).isNotEqualTo(first.manifest().fingerprint());
-    assertThat(MnistDataset.readManifest(new Storage(spark.sparkContext().hadoopConfiguration()),
-        out.resolve("dataset").toString()).trainExamples()).isEqualTo(70);
+    assertThat(MnistDataset.readManifest(
+                new Storage(spark.sparkContext().hadoopConfiguration()),
+                out.resolve("dataset").toString())
+            .trainExamples())
+        .isEqualTo(70);
   }
 }

@@ -1,7 +1,5 @@
 package org.vaespark.retrain;
 
-import org.vaespark.error.ExitCode;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
@@ -15,6 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vaespark.cli.VaeCli;
+import org.vaespark.error.ExitCode;
 import org.vaespark.io.Json;
 import org.vaespark.io.Storage;
 import org.vaespark.model.ModelMetadata;
@@ -30,13 +29,21 @@ import picocli.CommandLine;
  * version from its checkpoint.
  */
 class RetrainFaultsTest extends SparkTestBase {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   private List<String> retrainArgs(Path input, Path out, String lockExpiry) {
-    List<String> args = new ArrayList<>(List.of("retrain", "--input", input.toString(), "--output", out.toString()));
-    for (String setting : new String[] {"vae.training.epochs=6", "vae.training.batch-size-per-worker=32",
-        "vae.training.workers=2", "vae.prepare.shards=2", "vae.generate.samples=4", "vae.generate.reconstructions=4",
-        "vae.retrain.lock-expiry=" + lockExpiry}) {
+    List<String> args = new ArrayList<>(
+        List.of("retrain", "--input", input.toString(), "--output", out.toString()));
+    for (String setting : new String[] {
+      "vae.training.epochs=6",
+      "vae.training.batch-size-per-worker=32",
+      "vae.training.workers=2",
+      "vae.prepare.shards=2",
+      "vae.generate.samples=4",
+      "vae.generate.reconstructions=4",
+      "vae.retrain.lock-expiry=" + lockExpiry
+    }) {
       args.addAll(List.of("--set", setting));
     }
     return args;
@@ -50,11 +57,13 @@ class RetrainFaultsTest extends SparkTestBase {
   }
 
   @Test
-  void aSecondRunIsRefusedWhileTheFirstHoldsTheLockAndAKilledRunIsFinishedByTheNext() throws Exception {
+  void aSecondRunIsRefusedWhileTheFirstHoldsTheLockAndAKilledRunIsFinishedByTheNext()
+      throws Exception {
     Path input = TestData.writeSample(dir.resolve("idx"), 400, 200, true);
     Path out = dir.resolve("out");
     String version;
-    try (CliProcess first = CliProcess.start(dir.resolve("first.log"), withMaster(retrainArgs(input, out, "10m")))) {
+    try (CliProcess first =
+        CliProcess.start(dir.resolve("first.log"), withMaster(retrainArgs(input, out, "10m")))) {
       Path versions = out.resolve("versions");
       first.awaitFile(versions, 300);
       version = onlyChild(versions);
@@ -64,30 +73,44 @@ class RetrainFaultsTest extends SparkTestBase {
       int code = runInProcess(retrainArgs(input, out, "10m"), err);
 
       assertThat(code).as(err.toString()).isEqualTo(ExitCode.LOCKED.code());
-      assertThat(err.toString()).contains("another run holds the lock").contains(out.resolve("_LOCK").toString()).contains("pid ");
-      assertThat(versions.toFile().list()).as("the refused run wrote no version").containsExactly(version);
+      assertThat(err.toString())
+          .contains("another run holds the lock")
+          .contains(out.resolve("_LOCK").toString())
+          .contains("pid ");
+      assertThat(versions.toFile().list())
+          .as("the refused run wrote no version")
+          .containsExactly(version);
       first.kill(); // mid-training: the lock stays behind, the version is unfinished
     }
     assertThat(out.resolve("_LOCK")).exists();
     assertThat(out.resolve("CURRENT")).doesNotExist();
 
-    // The next scheduled run, once the dead run's lock has expired (no heartbeat refreshes it any more).
+    // The next scheduled run, once the dead run's lock has expired (no heartbeat refreshes it any
+    // more).
     Instant lockTime = Files.getLastModifiedTime(out.resolve("_LOCK")).toInstant();
-    Thread.sleep(Math.max(0, Duration.between(Instant.now(), lockTime.plusSeconds(3)).toMillis()));
+    Thread.sleep(
+        Math.max(0, Duration.between(Instant.now(), lockTime.plusSeconds(3)).toMillis()));
     StringWriter err = new StringWriter();
     int code = runInProcess(retrainArgs(input, out, "2s"), err);
 
     assertThat(code).as(err.toString()).isZero();
-    assertThat(out.resolve("versions").toFile().list()).as("the same version, finished").containsExactly(version);
-    VersionStore.Pointer pointer = Json.parse(Files.readString(out.resolve("CURRENT")), VersionStore.Pointer.class, "CURRENT");
+    assertThat(out.resolve("versions").toFile().list())
+        .as("the same version, finished")
+        .containsExactly(version);
+    VersionStore.Pointer pointer =
+        Json.parse(Files.readString(out.resolve("CURRENT")), VersionStore.Pointer.class, "CURRENT");
     assertThat(pointer.version()).isEqualTo(version);
     ModelMetadata metadata = new ModelStore(new Storage(spark.sparkContext().hadoopConfiguration()))
-        .loadMetadata(new org.apache.hadoop.fs.Path(out.resolve("versions").resolve(version).resolve("model").toString()));
+        .loadMetadata(new org.apache.hadoop.fs.Path(
+            out.resolve("versions").resolve(version).resolve("model").toString()));
     assertThat(metadata.modelVersion()).isEqualTo(version);
-    assertThat(metadata.training().resumedFromEpoch()).as("resumed from the killed run's checkpoint").isPositive();
+    assertThat(metadata.training().resumedFromEpoch())
+        .as("resumed from the killed run's checkpoint")
+        .isPositive();
     assertThat(metadata.history()).extracting(m -> m.epoch()).containsExactly(1, 2, 3, 4, 5, 6);
     assertThat(out.resolve("_LOCK")).doesNotExist();
-    assertThat(out.resolve("embeddings").resolve("model_version=" + version).resolve("_SUCCESS")).exists();
+    assertThat(out.resolve("embeddings").resolve("model_version=" + version).resolve("_SUCCESS"))
+        .exists();
   }
 
   private static String[] withMaster(List<String> args) {

@@ -1,22 +1,24 @@
 package org.vaespark.retrain;
 
-import java.time.Clock;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vaespark.io.Storage;
 
 class VersionStoreTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
+
   private final Storage storage = new Storage(new Configuration());
 
   private VersionStore store() {
-    return new VersionStore(storage, new org.apache.hadoop.fs.Path(dir.toString()), Clock.systemUTC());
+    return new VersionStore(
+        storage, new org.apache.hadoop.fs.Path(dir.toString()), Clock.systemUTC());
   }
 
   private void version(String name, boolean complete) throws Exception {
@@ -42,8 +44,10 @@ class VersionStoreTest {
   void thePointerIsReplacedWholeAndLeavesNoTemporaryFile() throws Exception {
     VersionStore store = store();
     assertThat(store.current()).isEmpty();
-    store.point(new VersionStore.Pointer("v1", "/m/v1", "/e/v1", 120.5, "sha256:a", "2026-11-24T00:00:00Z"));
-    store.point(new VersionStore.Pointer("v2", "/m/v2", "/e/v2", 118.25, "sha256:a", "2026-11-24T01:00:00Z"));
+    store.point(new VersionStore.Pointer(
+        "v1", "/m/v1", "/e/v1", 120.5, "sha256:a", "2026-11-24T00:00:00Z"));
+    store.point(new VersionStore.Pointer(
+        "v2", "/m/v2", "/e/v2", 118.25, "sha256:a", "2026-11-24T01:00:00Z"));
 
     assertThat(store.current()).hasValueSatisfying(p -> {
       assertThat(p.version()).isEqualTo("v2");

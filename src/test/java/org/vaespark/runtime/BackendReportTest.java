@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
-import org.vaespark.runtime.NativeBuild;
-import org.vaespark.runtime.NativeBuilds;
 import org.vaespark.testing.SparkTestBase;
 
 class BackendReportTest extends SparkTestBase {
   @Test
   void everyExecutorReportsItsNd4jBackend() {
-    Map<String, String> executors = BackendReport.executors(JavaSparkContext.fromSparkContext(spark.sparkContext()));
+    Map<String, String> executors =
+        BackendReport.executors(JavaSparkContext.fromSparkContext(spark.sparkContext()));
 
     // local mode: the driver is the only executor
     assertThat(executors).containsOnlyKeys("driver");
@@ -20,7 +19,8 @@ class BackendReportTest extends SparkTestBase {
     assertThat(executors.get("driver"))
         .contains("ND4J CpuBackend (CPU, BLAS")
         .contains("native build: " + build.name() + " build (" + build.classifier() + ")")
-        .contains("loaded /").contains("/" + build.classifier() + "/libnd4jcpu.so")
+        .contains("loaded /")
+        .contains("/" + build.classifier() + "/libnd4jcpu.so")
         .contains("no GPU assigned by Spark");
   }
 }

@@ -1,9 +1,5 @@
 package org.vaespark.runtime;
 
-import org.junit.jupiter.api.Assumptions;
-
-import org.vaespark.error.ExitCode;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -12,11 +8,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.vaespark.cli.VaeCli;
+import org.vaespark.error.ExitCode;
 import org.vaespark.testing.CliProcess;
 
 /**
@@ -24,7 +21,8 @@ import org.vaespark.testing.CliProcess;
  * fallback runs on every CI machine), and the choice the tool makes for a recorded AVX2-only CPU.
  */
 class NativeBuildChildJvmTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   static List<NativeBuild> buildsThisCpuRuns() {
     CpuFeatures cpu = CpuFeatures.current();
@@ -50,33 +48,48 @@ class NativeBuildChildJvmTest {
     Matcher step = Pattern.compile("probe score=(\\S+) change=(\\S+)").matcher(output);
     assertThat(step.find()).as(output).isTrue();
     assertThat(Double.parseDouble(step.group(1))).isFinite().isPositive();
-    assertThat(Double.parseDouble(step.group(2))).as("the step moved the parameters").isPositive();
+    assertThat(Double.parseDouble(step.group(2)))
+        .as("the step moved the parameters")
+        .isPositive();
   }
 
   @Test
   void onAnAvx2OnlyCpuTheAvx2BuildIsChosenAndLoaded() throws Exception {
-    Assumptions.assumeTrue(NativeBuild.AVX2.runsOn(CpuFeatures.current()),
+    Assumptions.assumeTrue(
+        NativeBuild.AVX2.runsOn(CpuFeatures.current()),
         "this CPU cannot run the AVX2 build, so it cannot stand in for an AVX2-only machine");
     Path cpuinfo = Files.writeString(dir.resolve("cpuinfo-amd"), NativeBuildsTest.AMD_AVX2);
 
     String output = probe(List.of("-D" + CpuFeatures.CPUINFO_PROPERTY + "=" + cpuinfo));
 
-    assertThat(output).contains("probe build=AVX2 explicit=false").contains("/linux-x86_64-avx2/libnd4jcpu.so");
+    assertThat(output)
+        .contains("probe build=AVX2 explicit=false")
+        .contains("/linux-x86_64-avx2/libnd4jcpu.so");
   }
 
   @Test
   void forcingABuildTheCpuLacksExitsWith4AndNamesTheFlagAndTheSetting() throws Exception {
     Path cpuinfo = Files.writeString(dir.resolve("cpuinfo-amd"), NativeBuildsTest.AMD_AVX2);
     Path log = dir.resolve("forced.log");
-    List<String> options =
-        List.of("-D" + CpuFeatures.CPUINFO_PROPERTY + "=" + cpuinfo, "-D" + NativeBuilds.PROPERTY + "=-avx512");
-    try (CliProcess cli = CliProcess.start(log, options, "prepare", "--input", "data-prep/sample",
-        "--output", dir.resolve("out").toString())) {
+    List<String> options = List.of(
+        "-D" + CpuFeatures.CPUINFO_PROPERTY + "=" + cpuinfo,
+        "-D" + NativeBuilds.PROPERTY + "=-avx512");
+    try (CliProcess cli = CliProcess.start(
+        log,
+        options,
+        "prepare",
+        "--input",
+        "data-prep/sample",
+        "--output",
+        dir.resolve("out").toString())) {
       int exit = cli.waitFor(60);
 
       assertThat(exit).as(cli.log()).isEqualTo(ExitCode.NO_BACKEND.code());
-      assertThat(cli.log()).contains("error: " + NativeBuilds.PROPERTY + " = '-avx512'").contains("lacks avx512bw")
-          .contains("remove that setting").doesNotContain("SIGILL");
+      assertThat(cli.log())
+          .contains("error: " + NativeBuilds.PROPERTY + " = '-avx512'")
+          .contains("lacks avx512bw")
+          .contains("remove that setting")
+          .doesNotContain("SIGILL");
     }
     assertThat(dir.resolve("out")).doesNotExist();
   }

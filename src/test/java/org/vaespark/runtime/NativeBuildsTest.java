@@ -1,9 +1,5 @@
 package org.vaespark.runtime;
 
-import org.nd4j.linalg.factory.Nd4j;
-
-import org.vaespark.error.NativeBuildException;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,6 +7,8 @@ import java.nio.file.Path;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.factory.Nd4j;
+import org.vaespark.error.NativeBuildException;
 
 /** The choice of ND4J's native build over recorded cpuinfo flag sets. */
 class NativeBuildsTest {
@@ -51,7 +49,10 @@ class NativeBuildsTest {
 
     assertThat(choice.build()).isEqualTo(NativeBuild.AVX512);
     assertThat(choice.build().extension()).isEqualTo("-avx512");
-    assertThat(choice.describe()).contains("linux-x86_64-avx512").contains("Xeon").contains("avx512f");
+    assertThat(choice.describe())
+        .contains("linux-x86_64-avx512")
+        .contains("Xeon")
+        .contains("avx512f");
   }
 
   @Test
@@ -59,7 +60,10 @@ class NativeBuildsTest {
     NativeBuilds.Choice choice = NativeBuilds.choose(cpu(AMD_AVX2), null, ALL_BUNDLED);
 
     assertThat(choice.build()).isEqualTo(NativeBuild.AVX2);
-    assertThat(choice.describe()).contains("linux-x86_64-avx2").contains("AMD EPYC 7B12").doesNotContain("avx512");
+    assertThat(choice.describe())
+        .contains("linux-x86_64-avx2")
+        .contains("AMD EPYC 7B12")
+        .doesNotContain("avx512");
   }
 
   @Test
@@ -87,7 +91,8 @@ class NativeBuildsTest {
 
   @Test
   void aBuildMissingFromTheClasspathIsSkipped() {
-    NativeBuilds.Choice choice = NativeBuilds.choose(cpu(INTEL_AVX512), null, build -> build != NativeBuild.AVX512);
+    NativeBuilds.Choice choice =
+        NativeBuilds.choose(cpu(INTEL_AVX512), null, build -> build != NativeBuild.AVX512);
 
     assertThat(choice.build()).isEqualTo(NativeBuild.AVX2);
   }
@@ -129,6 +134,7 @@ class NativeBuildsTest {
     Nd4j.zeros(2, 2).addi(1); // loads the native library if nothing has yet
 
     assertThat(choice.build().runsOn(CpuFeatures.current())).isTrue();
-    assertThat(NativeBuilds.loadedLibrary()).contains("/" + choice.build().classifier() + "/libnd4jcpu.so");
+    assertThat(NativeBuilds.loadedLibrary())
+        .contains("/" + choice.build().classifier() + "/libnd4jcpu.so");
   }
 }

@@ -13,9 +13,8 @@ public final class TrainingStepProbe {
 
   public static void main(String[] args) {
     NativeBuilds.Choice choice = NativeBuilds.configure();
-    MultiLayerNetwork network =
-        new MultiLayerNetwork(
-            VaeNetworks.configuration(new Settings.ModelSettings(List.of(64), List.of(64), 4, "relu"), 1e-3, 7));
+    MultiLayerNetwork network = new MultiLayerNetwork(VaeNetworks.configuration(
+        new Settings.ModelSettings(List.of(64), List.of(64), 4, "relu"), 1e-3, 7));
     network.init();
     INDArray x = TestData.features(32);
     INDArray before = network.params().dup();

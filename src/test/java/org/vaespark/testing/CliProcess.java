@@ -1,7 +1,5 @@
 package org.vaespark.testing;
 
-import java.util.concurrent.TimeUnit;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -9,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.vaespark.cli.VaeCli;
 
 /**
@@ -34,7 +33,8 @@ public final class CliProcess implements AutoCloseable {
   }
 
   /** Any main class in a JVM of its own, with this JVM's classpath and options plus {@code jvmOptions}. */
-  public static CliProcess startMain(Path log, List<String> jvmOptions, Class<?> main, String... args) {
+  public static CliProcess startMain(
+      Path log, List<String> jvmOptions, Class<?> main, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -49,7 +49,10 @@ public final class CliProcess implements AutoCloseable {
     command.add(main.getName());
     command.addAll(List.of(args));
     try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      Process process = new ProcessBuilder(command)
+          .redirectErrorStream(true)
+          .redirectOutput(log.toFile())
+          .start();
       return new CliProcess(process, log);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + command, e);
@@ -65,10 +68,12 @@ public final class CliProcess implements AutoCloseable {
     long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
     while (!Files.exists(file)) {
       if (!process.isAlive()) {
-        throw new AssertionError("process ended (exit " + process.exitValue() + ") before " + file + " appeared:\n" + log());
+        throw new AssertionError("process ended (exit " + process.exitValue() + ") before " + file
+            + " appeared:\n" + log());
       }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError(file + " did not appear within " + timeoutSeconds + " s:\n" + log());
+        throw new AssertionError(
+            file + " did not appear within " + timeoutSeconds + " s:\n" + log());
       }
       Thread.sleep(50);
     }

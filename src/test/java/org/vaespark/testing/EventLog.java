@@ -39,9 +39,11 @@ public final class EventLog {
   /** The one finished event log in {@code folder} (an application that is still running has none). */
   public static EventLog readOnly(Path folder) {
     try (Stream<Path> files = Files.list(folder)) {
-      List<Path> logs = files.filter(p -> !p.getFileName().toString().endsWith(".inprogress")).toList();
+      List<Path> logs =
+          files.filter(p -> !p.getFileName().toString().endsWith(".inprogress")).toList();
       if (logs.size() != 1) {
-        throw new AssertionError("expected one finished event log in " + folder + ", found " + logs);
+        throw new AssertionError(
+            "expected one finished event log in " + folder + ", found " + logs);
       }
       List<JsonNode> events = new ArrayList<>();
       for (String line : Files.readAllLines(logs.get(0))) {
@@ -59,7 +61,8 @@ public final class EventLog {
   public List<JsonNode> tasksInGroups(String groupPrefix) {
     return events.stream()
         .filter(e -> "SparkListenerTaskEnd".equals(e.path("Event").asText()))
-        .filter(e -> jobGroupOfStage.getOrDefault(e.path("Stage ID").asInt(), "").startsWith(groupPrefix))
+        .filter(e ->
+            jobGroupOfStage.getOrDefault(e.path("Stage ID").asInt(), "").startsWith(groupPrefix))
         .toList();
   }
 

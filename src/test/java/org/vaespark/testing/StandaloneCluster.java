@@ -1,7 +1,5 @@
 package org.vaespark.testing;
 
-import java.nio.file.LinkOption;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
@@ -12,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,20 +37,38 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   /** Starts the Master and {@code workers} Workers, and waits until every Worker has registered. */
-  public static StandaloneCluster start(Path dir, Path providedClasspath, int workers, int coresPerWorker, String memoryPerWorker)
+  public static StandaloneCluster start(
+      Path dir, Path providedClasspath, int workers, int coresPerWorker, String memoryPerWorker)
       throws IOException, InterruptedException {
     Path home = sparkHome(dir.resolve("spark-home"), providedClasspath);
     StandaloneCluster cluster = new StandaloneCluster(home, freePort(), freePort());
     Runtime.getRuntime().addShutdownHook(new Thread(cluster::close));
     try {
-      cluster.launch(dir.resolve("master.log"), "org.apache.spark.deploy.master.Master",
-          "--host", "127.0.0.1", "--port", String.valueOf(cluster.masterPort),
-          "--webui-port", String.valueOf(cluster.masterUiPort));
+      cluster.launch(
+          dir.resolve("master.log"),
+          "org.apache.spark.deploy.master.Master",
+          "--host",
+          "127.0.0.1",
+          "--port",
+          String.valueOf(cluster.masterPort),
+          "--webui-port",
+          String.valueOf(cluster.masterUiPort));
       for (int i = 1; i <= workers; i++) {
         Path workDir = Files.createDirectories(dir.resolve("worker-" + i));
-        cluster.launch(dir.resolve("worker-" + i + ".log"), "org.apache.spark.deploy.worker.Worker",
-            "--host", "127.0.0.1", "--cores", String.valueOf(coresPerWorker), "--memory", memoryPerWorker,
-            "--work-dir", workDir.toString(), "--webui-port", "0", cluster.masterUrl());
+        cluster.launch(
+            dir.resolve("worker-" + i + ".log"),
+            "org.apache.spark.deploy.worker.Worker",
+            "--host",
+            "127.0.0.1",
+            "--cores",
+            String.valueOf(coresPerWorker),
+            "--memory",
+            memoryPerWorker,
+            "--work-dir",
+            workDir.toString(),
+            "--webui-port",
+            "0",
+            cluster.masterUrl());
       }
       cluster.awaitWorkers(workers, Duration.ofSeconds(120));
       return cluster;
@@ -73,20 +90,30 @@ public final class StandaloneCluster implements AutoCloseable {
   public List<String> sparkSubmitCommand(String... jvmOptions) {
     List<String> command = new ArrayList<>(javaCommand());
     command.addAll(List.of(jvmOptions));
-    command.addAll(List.of("-cp", home.resolve("jars") + File.separator + "*", "org.apache.spark.deploy.SparkSubmit"));
+    command.addAll(List.of(
+        "-cp", home.resolve("jars") + File.separator + "*", "org.apache.spark.deploy.SparkSubmit"));
     return command;
   }
 
   /** Environment every Spark JVM of this cluster needs: its Spark home and Scala version, and loopback only. */
   public Map<String, String> environment() {
-    return Map.of("SPARK_HOME", home.toString(), "SPARK_SCALA_VERSION", "2.12", "SPARK_LOCAL_IP", "127.0.0.1");
+    return Map.of(
+        "SPARK_HOME",
+        home.toString(),
+        "SPARK_SCALA_VERSION",
+        "2.12",
+        "SPARK_LOCAL_IP",
+        "127.0.0.1");
   }
 
   /** The Master's view of the cluster (its JSON endpoint): workers, running and completed applications. */
   public JsonNode masterState() throws IOException, InterruptedException {
-    HttpResponse<String> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + masterUiPort + "/json/")).timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response = HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + masterUiPort + "/json/"))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     return JSON.readTree(response.body());
   }
 
@@ -94,7 +121,8 @@ public final class StandaloneCluster implements AutoCloseable {
   public List<ProcessHandle> executors() {
     List<ProcessHandle> executors = new ArrayList<>();
     for (Process process : processes) {
-      process.descendants()
+      process
+          .descendants()
           .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
           .forEach(executors::add);
     }
@@ -119,9 +147,11 @@ public final class StandaloneCluster implements AutoCloseable {
 
   private void launch(Path log, String mainClass, String... args) throws IOException {
     List<String> command = new ArrayList<>(javaCommand());
-    command.addAll(List.of("-Xmx512m", "-cp", home.resolve("jars") + File.separator + "*", mainClass));
+    command.addAll(
+        List.of("-Xmx512m", "-cp", home.resolve("jars") + File.separator + "*", mainClass));
     command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().putAll(environment());
     synchronized (this) {
       processes.add(builder.start());
@@ -147,12 +177,14 @@ public final class StandaloneCluster implements AutoCloseable {
       }
       for (Process process : processes) {
         if (!process.isAlive()) {
-          throw new AssertionError("a cluster process exited (" + process.exitValue() + "); see the logs in " + home.getParent());
+          throw new AssertionError("a cluster process exited (" + process.exitValue()
+              + "); see the logs in " + home.getParent());
         }
       }
       Thread.sleep(250);
     }
-    throw new AssertionError(expected + " workers did not register within " + timeout + ": " + last);
+    throw new AssertionError(
+        expected + " workers did not register within " + timeout + ": " + last);
   }
 
   private static List<String> javaCommand() {

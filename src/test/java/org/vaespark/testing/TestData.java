@@ -1,8 +1,5 @@
 package org.vaespark.testing;
 
-import org.vaespark.dataset.Images;
-import org.vaespark.dataset.Minibatches;
-
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -15,10 +12,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.apache.hadoop.conf.Configuration;
-import org.vaespark.io.Storage;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.vaespark.dataset.Images;
+import org.vaespark.dataset.Minibatches;
+import org.vaespark.io.Storage;
 import org.vaespark.prepare.IdxReader;
-import org.vaespark.dataset.MnistDataset;
 
 /** Real MNIST digits from the bundled sample, and IDX files written for tests (well-formed or not). */
 public final class TestData {
@@ -59,11 +57,24 @@ public final class TestData {
     byte[] pixels = pixels(train + test);
     byte[] labels = labels(train + test);
     String suffix = gzip ? ".gz" : "";
-    writeImages(dir.resolve("train-images-idx3-ubyte" + suffix), Arrays.copyOfRange(pixels, 0, train * Images.PIXELS), train, gzip);
-    writeLabels(dir.resolve("train-labels-idx1-ubyte" + suffix), Arrays.copyOfRange(labels, 0, train), gzip);
-    writeImages(dir.resolve("t10k-images-idx3-ubyte" + suffix),
-        Arrays.copyOfRange(pixels, train * Images.PIXELS, (train + test) * Images.PIXELS), test, gzip);
-    writeLabels(dir.resolve("t10k-labels-idx1-ubyte" + suffix), Arrays.copyOfRange(labels, train, train + test), gzip);
+    writeImages(
+        dir.resolve("train-images-idx3-ubyte" + suffix),
+        Arrays.copyOfRange(pixels, 0, train * Images.PIXELS),
+        train,
+        gzip);
+    writeLabels(
+        dir.resolve("train-labels-idx1-ubyte" + suffix),
+        Arrays.copyOfRange(labels, 0, train),
+        gzip);
+    writeImages(
+        dir.resolve("t10k-images-idx3-ubyte" + suffix),
+        Arrays.copyOfRange(pixels, train * Images.PIXELS, (train + test) * Images.PIXELS),
+        test,
+        gzip);
+    writeLabels(
+        dir.resolve("t10k-labels-idx1-ubyte" + suffix),
+        Arrays.copyOfRange(labels, train, train + test),
+        gzip);
     return dir;
   }
 
@@ -92,7 +103,8 @@ public final class TestData {
   public static void write(Path file, byte[] content, boolean gzip) {
     try {
       Files.createDirectories(file.getParent());
-      try (OutputStream out = gzip ? new GZIPOutputStream(Files.newOutputStream(file)) : Files.newOutputStream(file)) {
+      try (OutputStream out =
+          gzip ? new GZIPOutputStream(Files.newOutputStream(file)) : Files.newOutputStream(file)) {
         out.write(content);
       }
     } catch (IOException e) {
@@ -103,8 +115,10 @@ public final class TestData {
   private static void load() {
     if (sampleImages == null) {
       IdxReader reader = new IdxReader(new Storage(new Configuration()));
-      sampleImages = reader.readImages(new org.apache.hadoop.fs.Path(SAMPLE.resolve("train-images-idx3-ubyte.gz").toAbsolutePath().toString()));
-      sampleLabels = reader.readLabels(new org.apache.hadoop.fs.Path(SAMPLE.resolve("train-labels-idx1-ubyte.gz").toAbsolutePath().toString()));
+      sampleImages = reader.readImages(new org.apache.hadoop.fs.Path(
+          SAMPLE.resolve("train-images-idx3-ubyte.gz").toAbsolutePath().toString()));
+      sampleLabels = reader.readLabels(new org.apache.hadoop.fs.Path(
+          SAMPLE.resolve("train-labels-idx1-ubyte.gz").toAbsolutePath().toString()));
     }
   }
 }

@@ -1,11 +1,10 @@
 package org.vaespark.train;
 
-import java.util.ArrayList;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -23,7 +22,9 @@ import org.vaespark.model.VaeNetworks;
 import org.vaespark.testing.TestData;
 
 class CheckpointsTest {
-  @TempDir Path tmp;
+  @TempDir
+  Path tmp;
+
   private Path dir;
   private Checkpoints checkpoints;
   private final Settings settings = SettingsLoader.load(null, Map.of("vae.model.latent-size", "4"));
@@ -31,7 +32,8 @@ class CheckpointsTest {
   @BeforeEach
   void checkpointFolder() {
     dir = tmp.resolve("checkpoints");
-    checkpoints = new Checkpoints(new Storage(new Configuration()), new org.apache.hadoop.fs.Path(dir.toString()), 2);
+    checkpoints = new Checkpoints(
+        new Storage(new Configuration()), new org.apache.hadoop.fs.Path(dir.toString()), 2);
   }
 
   private TrainingState state(int epoch, MultiLayerNetwork network) {
@@ -40,8 +42,14 @@ class CheckpointsTest {
       history.add(new EpochMetrics(e, 200 - e, 190 - e, 10, 201 - e, 191 - e, 10, 1.5, 100));
     }
     return new TrainingState(
-        epoch, network.getLayerWiseConfigurations().getIterationCount(), 42, history, 1.5 * epoch, "abc",
-        settings.model(), "2026-11-23T00:00:00Z");
+        epoch,
+        network.getLayerWiseConfigurations().getIterationCount(),
+        42,
+        history,
+        1.5 * epoch,
+        "abc",
+        settings.model(),
+        "2026-11-23T00:00:00Z");
   }
 
   /** Changes the parameters by training, and the Adam state (which pretrainLayer does not touch) by hand. */
@@ -66,9 +74,13 @@ class CheckpointsTest {
     assertThat(latest.folder().getName()).isEqualTo("epoch-00003");
     assertThat(latest.state()).isEqualTo(state(3, network));
     assertThat(latest.network().params()).isEqualTo(network.params());
-    assertThat(network.getUpdater().getStateViewArray().sumNumber().doubleValue()).isNotZero();
-    assertThat(latest.network().getUpdater().getStateViewArray()).isEqualTo(network.getUpdater().getStateViewArray());
-    assertThat(dir.toFile().list()).as("only the newest two are kept").containsExactlyInAnyOrder("epoch-00002", "epoch-00003");
+    assertThat(network.getUpdater().getStateViewArray().sumNumber().doubleValue())
+        .isNotZero();
+    assertThat(latest.network().getUpdater().getStateViewArray())
+        .isEqualTo(network.getUpdater().getStateViewArray());
+    assertThat(dir.toFile().list())
+        .as("only the newest two are kept")
+        .containsExactlyInAnyOrder("epoch-00002", "epoch-00003");
   }
 
   @Test
@@ -76,7 +88,8 @@ class CheckpointsTest {
     MultiLayerNetwork network = VaeNetworks.create(settings.model(), settings.training());
     train(network, 1);
     checkpoints.write(network, state(1, network));
-    // A run killed while writing epoch 2: its staging folder, or the folder renamed without _SUCCESS.
+    // A run killed while writing epoch 2: its staging folder, or the folder renamed without
+    // _SUCCESS.
     Path staging = Files.createDirectories(dir.resolve(".epoch-00002.staging-1234"));
     Files.write(staging.resolve("model.zip"), new byte[] {1, 2, 3});
     Path unmarked = Files.createDirectories(dir.resolve("epoch-00002"));

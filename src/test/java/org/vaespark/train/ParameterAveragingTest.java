@@ -1,7 +1,5 @@
 package org.vaespark.train;
 
-import org.vaespark.dataset.Images;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -17,7 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.vaespark.config.Settings;
 import org.vaespark.config.SettingsLoader;
-import org.vaespark.prepare.IdxReader;
+import org.vaespark.dataset.Images;
 import org.vaespark.dataset.PixelBlock;
 import org.vaespark.model.VaeNetworks;
 import org.vaespark.testing.SparkTestBase;
@@ -43,17 +41,33 @@ class ParameterAveragingTest extends SparkTestBase {
   @ParameterizedTest
   @ValueSource(strings = {Settings.TrainingSettings.FUSED, Settings.TrainingSettings.DL4J})
   void driverParametersAreTheMeanOfTheWorkersResults(String step) {
-    Settings settings = SettingsLoader.load(null, Map.of("vae.model.encoder-layer-sizes", "[32]",
-        "vae.model.decoder-layer-sizes", "[32]", "vae.model.latent-size", "4", "vae.training.step", step));
+    Settings settings = SettingsLoader.load(
+        null,
+        Map.of(
+            "vae.model.encoder-layer-sizes",
+            "[32]",
+            "vae.model.decoder-layer-sizes",
+            "[32]",
+            "vae.model.latent-size",
+            "4",
+            "vae.training.step",
+            step));
     MultiLayerNetwork network = VaeNetworks.create(settings.model(), settings.training());
     INDArray initial = network.params().dup();
     INDArray initialState = network.getUpdater().getStateViewArray().dup();
     // Exactly one round: 2 workers x 2 minibatches x 16 real digits.
     List<PixelBlock> blocks = List.of(block(0, FREQUENCY * BATCH), block(100, FREQUENCY * BATCH));
-    JavaRDD<PixelBlock> rdd = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(blocks, 2);
+    JavaRDD<PixelBlock> rdd =
+        JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(blocks, 2);
     AveragingTrainer.Plan plan = new AveragingTrainer.Plan(
-        network.getLayerWiseConfigurations().toJson(), BATCH, FREQUENCY, 5, step.equals("fused"), 1);
-    AveragingTrainer trainer = new AveragingTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()), plan, rdd, 0);
+        network.getLayerWiseConfigurations().toJson(),
+        BATCH,
+        FREQUENCY,
+        5,
+        step.equals("fused"),
+        1);
+    AveragingTrainer trainer =
+        new AveragingTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()), plan, rdd, 0);
     assertThat(trainer.roundsPerEpoch()).isEqualTo(1);
 
     trainer.round(network, 1, 0);
@@ -61,21 +75,27 @@ class ParameterAveragingTest extends SparkTestBase {
     // Each worker's result, computed here from the same starting state, block and partition.
     List<RoundResult> workers = new ArrayList<>();
     for (int p = 0; p < 2; p++) {
-      AveragingTrainer.RoundState state =
-          new AveragingTrainer.RoundState(initial.toFloatVector(), initialState.toFloatVector(), 0, 1, 0);
-      workers.add(AveragingTrainer.work(p, List.of(blocks.get(p)).iterator(), state, plan).next());
+      AveragingTrainer.RoundState state = new AveragingTrainer.RoundState(
+          initial.toFloatVector(), initialState.toFloatVector(), 0, 1, 0);
+      workers.add(
+          RoundWorker.work(p, List.of(blocks.get(p)).iterator(), state, plan).next());
     }
     INDArray first = Nd4j.createFromArray(workers.get(0).params);
     INDArray second = Nd4j.createFromArray(workers.get(1).params);
     assertThat(first.distance2(initial.reshape(-1))).as("worker 1 trained").isGreaterThan(1e-3);
     assertThat(first.distance2(second)).as("workers saw different data").isGreaterThan(1e-4);
     INDArray mean = first.add(second).divi(2);
-    assertThat(network.params().reshape(-1).equalsWithEps(mean, 1e-5)).as("driver params = mean of workers").isTrue();
+    assertThat(network.params().reshape(-1).equalsWithEps(mean, 1e-5))
+        .as("driver params = mean of workers")
+        .isTrue();
 
     INDArray stateMean = Nd4j.createFromArray(workers.get(0).updaterState)
-        .addi(Nd4j.createFromArray(workers.get(1).updaterState)).divi(2);
+        .addi(Nd4j.createFromArray(workers.get(1).updaterState))
+        .divi(2);
     INDArray driverState = network.getUpdater().getStateViewArray().reshape(-1);
-    assertThat(driverState.equalsWithEps(stateMean, 1e-5)).as("driver Adam state = mean of workers").isTrue();
+    assertThat(driverState.equalsWithEps(stateMean, 1e-5))
+        .as("driver Adam state = mean of workers")
+        .isTrue();
     assertThat(driverState.norm2Number().doubleValue()).isGreaterThan(0);
     assertThat(network.getLayerWiseConfigurations().getIterationCount()).isEqualTo(FREQUENCY);
   }

@@ -1,7 +1,5 @@
 package org.vaespark.train;
 
-import org.vaespark.job.JobContext;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -17,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vaespark.config.Settings;
 import org.vaespark.config.SettingsLoader;
 import org.vaespark.io.Storage;
+import org.vaespark.job.JobContext;
 import org.vaespark.model.EpochMetrics;
 import org.vaespark.model.ModelMetadata;
 import org.vaespark.model.ModelStore;
@@ -32,7 +31,8 @@ import org.vaespark.testing.TestData;
 class ResumeAfterKillTest extends SparkTestBase {
   private static final int EPOCHS = 8;
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   private Map<String, String> settings(Path input, Path out) {
     Map<String, String> all = new HashMap<>();
@@ -74,35 +74,48 @@ class ResumeAfterKillTest extends SparkTestBase {
       log = second.log();
     }
 
-    assertThat(log).containsPattern(
-        "Resuming from checkpoint (file:)?" + checkpoints.resolve(Checkpoints.folderName(lastCheckpoint))
-            + ": epoch " + lastCheckpoint + " of " + EPOCHS + " done");
+    assertThat(log)
+        .containsPattern("Resuming from checkpoint (file:)?"
+            + checkpoints.resolve(Checkpoints.folderName(lastCheckpoint)) + ": epoch "
+            + lastCheckpoint + " of " + EPOCHS + " done");
     for (int epoch = 1; epoch <= lastCheckpoint; epoch++) {
-      assertThat(log).as("finished epoch %d is not repeated", epoch).doesNotContain("Starting epoch " + epoch + " of ");
+      assertThat(log)
+          .as("finished epoch %d is not repeated", epoch)
+          .doesNotContain("Starting epoch " + epoch + " of ");
     }
     assertThat(log).contains("Starting epoch " + (lastCheckpoint + 1) + " of " + EPOCHS);
     ModelStore store = new ModelStore(new Storage(spark.sparkContext().hadoopConfiguration()));
-    org.apache.hadoop.fs.Path model = new org.apache.hadoop.fs.Path(out.resolve("model").toString());
+    org.apache.hadoop.fs.Path model =
+        new org.apache.hadoop.fs.Path(out.resolve("model").toString());
     List<EpochMetrics> resumed = store.loadMetrics(model);
     assertThat(resumed).extracting(EpochMetrics::epoch).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
     ModelMetadata metadata = store.loadMetadata(model);
     assertThat(metadata.training().resumedFromEpoch()).isEqualTo(lastCheckpoint);
     assertThat(metadata.history()).isEqualTo(resumed);
-    assertThat(checkpoints).as("checkpoints are removed once the model is published").doesNotExist();
+    assertThat(checkpoints)
+        .as("checkpoints are removed once the model is published")
+        .doesNotExist();
 
-    // The same training without the kill, in this JVM. Every random stream is derived from the seed and the
-    // position in training, so the resumed run follows the uninterrupted one; not bit for bit, because Spark
-    // sums the workers' parameters in the order their tasks finish. A restart from scratch, or a resume that
+    // The same training without the kill, in this JVM. Every random stream is derived from the seed
+    // and the
+    // position in training, so the resumed run follows the uninterrupted one; not bit for bit,
+    // because Spark
+    // sums the workers' parameters in the order their tasks finish. A restart from scratch, or a
+    // resume that
     // lost the Adam state, would be tens of nats off in the epoch after the checkpoint.
     Map<String, String> uninterrupted = new HashMap<>(settings);
     uninterrupted.put("vae.paths.model", dir.resolve("uninterrupted/model").toString());
-    uninterrupted.put("vae.paths.checkpoints", dir.resolve("uninterrupted/checkpoints").toString());
+    uninterrupted.put(
+        "vae.paths.checkpoints", dir.resolve("uninterrupted/checkpoints").toString());
     Settings reference = SettingsLoader.load(null, uninterrupted);
     new TrainJob(JobContext.of(spark, reference)).run(false);
-    List<EpochMetrics> expected = store.loadMetrics(new org.apache.hadoop.fs.Path(reference.paths().model()));
+    List<EpochMetrics> expected =
+        store.loadMetrics(new org.apache.hadoop.fs.Path(reference.paths().model()));
     for (int i = 0; i < EPOCHS; i++) {
       assertThat(resumed.get(i).testNegElbo())
-          .as("held-out -ELBO of epoch %d, resumed after epoch %d: %s vs %s", i + 1, lastCheckpoint, resumed, expected)
+          .as(
+              "held-out -ELBO of epoch %d, resumed after epoch %d: %s vs %s",
+              i + 1, lastCheckpoint, resumed, expected)
           .isCloseTo(expected.get(i).testNegElbo(), Offset.offset(0.5));
     }
   }
@@ -110,7 +123,8 @@ class ResumeAfterKillTest extends SparkTestBase {
   private static int lastCompleteCheckpoint(Path checkpoints) throws Exception {
     try (Stream<Path> folders = Files.list(checkpoints)) {
       return folders
-          .filter(p -> p.getFileName().toString().matches("epoch-\\d+") && Files.exists(p.resolve("_SUCCESS")))
+          .filter(p -> p.getFileName().toString().matches("epoch-\\d+")
+              && Files.exists(p.resolve("_SUCCESS")))
           .mapToInt(p -> Integer.parseInt(p.getFileName().toString().substring("epoch-".length())))
           .max()
           .orElseThrow();
