@@ -7,12 +7,13 @@
 #              VAE_JAR (default target/spark-vae-mnist.jar; target/spark-vae-mnist-cuda.jar for the CUDA build),
 #              VAE_MAIN (default org.vaespark.cli.VaeCli; the benchmark runs its probes through it).
 set -euo pipefail
+# Problems with the script's own input exit 2, like the tool's bad input (README, "Exit codes").
+bad_input() { echo "error: $*" >&2; exit 2; }
 root=$(cd "$(dirname "$0")/.." && pwd)
 jar=${VAE_JAR:-$root/target/spark-vae-mnist.jar}
 classpath_file=$root/target/classpath-provided.txt
 if [ ! -f "$jar" ] || [ ! -f "$classpath_file" ]; then
-  echo "error: $jar not built: run 'mvn -q package -DskipTests' in $root first" >&2
-  exit 2
+  bad_input "$jar not built: run 'mvn -q package -DskipTests' in $root first"
 fi
 opens=""
 for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \

@@ -20,6 +20,8 @@
 #                 cluster mode, a local:///path inside the image or a URI the cluster can fetch
 #   VAE_CONF      the config file (default: conf/cluster.conf next to this script)
 set -euo pipefail
+# Problems with the script's own input exit 2, like the tool's bad input (README, "Exit codes").
+bad_input() { echo "error: $*" >&2; exit 2; }
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 submit_args=()
@@ -28,8 +30,7 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do
   shift
 done
 if [ $# -eq 0 ] || [ $# -eq 1 ]; then
-  echo "error: give spark-submit options, then '--', then the command, e.g.: $0 --master spark://host:7077 -- pipeline" >&2
-  exit 2
+  bad_input "give spark-submit options, then '--', then the command, e.g.: $0 --master spark://host:7077 -- pipeline"
 fi
 shift # the "--"
 
@@ -37,14 +38,12 @@ jar=${VAE_JAR:-$root/target/spark-vae-mnist.jar}
 case "$jar" in
   *://*) ;;
   *) if [ ! -f "$jar" ]; then
-       echo "error: application jar $jar not found: run 'mvn -q package -DskipTests' in $root, or set VAE_JAR" >&2
-       exit 2
+       bad_input "application jar $jar not found: run 'mvn -q package -DskipTests' in $root, or set VAE_JAR"
      fi ;;
 esac
 conf=${VAE_CONF:-$root/conf/cluster.conf}
 if [ ! -f "$conf" ]; then
-  echo "error: config file $conf not found: set VAE_CONF to your cluster's config" >&2
-  exit 2
+  bad_input "config file $conf not found: set VAE_CONF to your cluster's config"
 fi
 
 if [ -n "${SPARK_SUBMIT:-}" ]; then
@@ -54,8 +53,7 @@ elif [ -n "${SPARK_HOME:-}" ] && [ -x "$SPARK_HOME/bin/spark-submit" ]; then
 elif command -v spark-submit > /dev/null; then
   submit=(spark-submit)
 else
-  echo "error: spark-submit not found: set SPARK_HOME, put spark-submit on PATH, or set SPARK_SUBMIT" >&2
-  exit 2
+  bad_input "spark-submit not found: set SPARK_HOME, put spark-submit on PATH, or set SPARK_SUBMIT"
 fi
 
 # In cluster deploy mode on YARN the driver runs in a container whose working directory holds the --files:

@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
 import org.vaespark.dataset.MnistDataset;
+import org.vaespark.error.InputFileException;
 import org.vaespark.error.SettingsException;
 import org.vaespark.job.JobContext;
 import org.vaespark.model.EpochMetrics;
@@ -115,7 +116,7 @@ final class Resume {
     String restart = ": set vae.training.checkpoint.resume = false to start over, or delete "
         + checkpoints.root();
     if (!state.datasetFingerprint().equals(manifest.fingerprint())) {
-      throw new SettingsException(
+      throw new InputFileException(
           "checkpoint " + checkpoint.folder() + " was trained on data with fingerprint "
               + state.datasetFingerprint() + ", but the dataset at "
               + settings.paths().dataset() + " has fingerprint "

@@ -227,9 +227,10 @@ class BadInputTest extends SparkTestBase {
         runOn(command, out), out, "dataset split 'train'", "cannot be read", "run 'prepare' again");
   }
 
-  @Test
-  void aManifestWhoseCountsDisagreeWithTheShards() {
-    Path out = datasetCopy("manifest-disagrees", d -> {
+  @ParameterizedTest
+  @ValueSource(strings = {"train", "generate"})
+  void aManifestWhoseCountsDisagreeWithTheShards(String command) {
+    Path out = datasetCopy("manifest-disagrees-" + command, d -> {
       try {
         Path manifest = d.resolve("manifest.json");
         Files.writeString(
@@ -242,7 +243,7 @@ class BadInputTest extends SparkTestBase {
       }
       return d;
     });
-    assertRefused(runOn("train", out), out, "holds 200 examples, but", "manifest.json says 250");
+    assertRefused(runOn(command, out), out, "holds 200 examples, but", "manifest.json says 250");
   }
 
   @Test

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vaespark.config.Settings;
 import org.vaespark.config.SettingsLoader;
+import org.vaespark.error.InputFileException;
 import org.vaespark.error.SettingsException;
 import org.vaespark.error.TrainingDivergedException;
 import org.vaespark.evaluate.ElboEvaluator;
@@ -207,7 +208,7 @@ class TrainJobTest extends SparkTestBase {
 
     checkpointOfEpochOne(settings, "another-fingerprint");
     Assertions.assertThatThrownBy(() -> new TrainJob(JobContext.of(spark, settings)).run(false))
-        .isInstanceOf(SettingsException.class)
+        .isInstanceOf(InputFileException.class)
         .hasMessageContaining("fingerprint another-fingerprint")
         .hasMessageContaining(fingerprint);
     assertThat(dir.resolve("out/model")).doesNotExist();
