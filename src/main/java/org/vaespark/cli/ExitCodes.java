@@ -5,6 +5,8 @@ import org.nd4j.linalg.factory.Nd4jBackend;
 import org.vaespark.error.ExitCode;
 import org.vaespark.error.VaeException;
 import org.vaespark.runtime.NativeBuilds;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
 
 /**
  * The one place that turns a failure into an exit code and a message. A {@link VaeException} carries its own
@@ -39,6 +41,16 @@ final class ExitCodes {
     }
     err.flush();
     return code.code();
+  }
+
+  /** A command line picocli cannot parse (an unknown option, a missing value): bad input, with the usage. */
+  static int reportUsage(ParameterException e, String[] args) {
+    CommandLine cmd = e.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    err.println("error: " + e.getMessage());
+    cmd.usage(err);
+    err.flush();
+    return ExitCode.BAD_INPUT.code();
   }
 
   /** The first line of a native-backend failure anywhere in the cause chain, or null. */

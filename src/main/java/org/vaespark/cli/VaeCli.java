@@ -48,7 +48,8 @@ public final class VaeCli {
 
   public static CommandLine commandLine() {
     return new CommandLine(new VaeCli())
-        .setExecutionExceptionHandler((e, cmd, parsed) -> ExitCodes.report(e, cmd.getErr()));
+        .setExecutionExceptionHandler((e, cmd, parsed) -> ExitCodes.report(e, cmd.getErr()))
+        .setParameterExceptionHandler(ExitCodes::reportUsage);
   }
 
   /** Runs one job with a session built from the settings; stops the session afterwards. */

@@ -388,6 +388,14 @@ class BadInputTest extends SparkTestBase {
   }
 
   @Test
+  void anUnknownOptionIsBadInputWithTheUsage() {
+    Path out = dir.resolve("unknown-option");
+    Outcome outcome = runOn("train", out, "--epochs", "5");
+    assertRefused(outcome, out, "Unknown options: '--epochs', '5'");
+    assertThat(outcome.err()).contains("Usage: spark-vae-mnist train");
+  }
+
+  @Test
   void unknownKeyWrongTypeAndZeroSizeNameTheKey() {
     Path out = dir.resolve("bad-config");
     assertRefused(
