@@ -5,8 +5,7 @@ import java.util.List;
 import java.util.OptionalDouble;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.vaespark.io.Json;
-import org.vaespark.model.EpochMetrics;
+import org.vaespark.model.ModelStore;
 
 /**
  * The per-epoch training record of one run, ours ({@code metrics.jsonl}) or the PyTorch reference's (its
@@ -23,14 +22,9 @@ public record EpochLog(List<Epoch> epochs) {
 
   /** Our {@code metrics.jsonl}: one JSON object per epoch. */
   public static EpochLog ofMetrics(String jsonl, String source) {
-    List<Epoch> epochs = new ArrayList<>();
-    for (String line : jsonl.split("\n")) {
-      if (!line.isBlank()) {
-        EpochMetrics m = Json.parse(line, EpochMetrics.class, source);
-        epochs.add(new Epoch(m.epoch(), m.epochSeconds(), m.examplesPerSecond(), m.testNegElbo()));
-      }
-    }
-    return new EpochLog(List.copyOf(epochs));
+    return new EpochLog(ModelStore.parseMetrics(jsonl, source).stream()
+        .map(m -> new Epoch(m.epoch(), m.epochSeconds(), m.examplesPerSecond(), m.testNegElbo()))
+        .toList());
   }
 
   /** The output of {@code torch_vae.py}. */

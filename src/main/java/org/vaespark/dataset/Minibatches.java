@@ -19,8 +19,8 @@ public final class Minibatches {
 
   /** A split of a published dataset as cached minibatches on the executors; the caller unpersists them. */
   public static JavaRDD<INDArray> cached(
-      SparkSession spark, String dataset, String split, int batchSize) {
-    JavaRDD<INDArray> batches = pixels(MnistDataset.read(spark, dataset, split))
+      SparkSession spark, MnistDataset dataset, String split, int batchSize) {
+    JavaRDD<INDArray> batches = pixels(dataset.read(spark, split))
         .mapPartitions(pixels -> featureBatches(pixels, batchSize).iterator());
     return batches.setName(split + " minibatches").persist(StorageLevel.MEMORY_AND_DISK_SER());
   }

@@ -36,7 +36,13 @@ public final class MnistDataset {
     DataTypes.createStructField("pixels", DataTypes.BinaryType, false)
   });
 
-  private MnistDataset() {}
+  private final String root;
+  private final Manifest manifest;
+
+  private MnistDataset(String root, Manifest manifest) {
+    this.root = root;
+    this.manifest = manifest;
+  }
 
   /** Written next to the splits by {@code prepare}; {@code train} copies it into model metadata. */
   public record Manifest(
@@ -45,28 +51,45 @@ public final class MnistDataset {
       long trainExamples,
       long testExamples,
       int rows,
-      int cols) {}
+      int cols) {
+    /** Pixels per example. */
+    public int pixels() {
+      return rows * cols;
+    }
 
-  public static Path splitPath(String datasetRoot, String split) {
-    return new Path(datasetRoot, split);
+    long examples(String split) {
+      return TRAIN.equals(split) ? trainExamples : testExamples;
+    }
   }
 
-  public static Manifest readManifest(Storage storage, String datasetRoot) {
-    storage.requirePublished(new Path(datasetRoot), "dataset", "prepare");
-    Path manifest = new Path(datasetRoot, MANIFEST);
-    return Json.parse(storage.readString(manifest), Manifest.class, manifest.toString());
+  /** The published dataset at {@code root}: fails unless it has {@code _SUCCESS}; reads its manifest once. */
+  public static MnistDataset open(Storage storage, String root) {
+    storage.requirePublished(new Path(root), "dataset", "prepare");
+    Path manifest = new Path(root, MANIFEST);
+    return new MnistDataset(
+        root, Json.parse(storage.readString(manifest), Manifest.class, manifest.toString()));
   }
 
-  /** Reads one split and checks its schema and that it has rows. */
-  public static Dataset<Row> read(SparkSession spark, String datasetRoot, String split) {
-    Path path = splitPath(datasetRoot, split);
+  public String root() {
+    return root;
+  }
+
+  public Manifest manifest() {
+    return manifest;
+  }
+
+  /**
+   * Reads one split and checks it: its schema, that it has rows, and that it holds as many as the manifest says
+   * (a shard removed or damaged after {@code prepare} is named).
+   */
+  public Dataset<Row> read(SparkSession spark, String split) {
+    Path path = new Path(root, split);
     Dataset<Row> df;
     try {
       df = spark.read().parquet(path.toString());
     } catch (Exception e) {
       // Spark throws AnalysisException (a checked exception Java cannot name here) for a missing
-      // path, and
-      // SparkException when a shard's footer, read for the schema, is damaged.
+      // path, and SparkException when a shard's footer, read for the schema, is damaged.
       String reason = e instanceof AnalysisException analysis
           ? analysis.getSimpleMessage()
           : String.valueOf(e.getMessage()).lines().findFirst().orElse("");
@@ -80,15 +103,12 @@ public final class MnistDataset {
     if (rows == 0) {
       throw new InputFileException("dataset split '" + split + "' at " + path + " has no rows");
     }
-    Manifest manifest =
-        readManifest(new Storage(spark.sparkContext().hadoopConfiguration()), datasetRoot);
-    long expected = TRAIN.equals(split) ? manifest.trainExamples() : manifest.testExamples();
+    long expected = manifest.examples(split);
     if (rows != expected) {
       throw new InputFileException(
           "dataset split '" + split + "' at " + path + " holds " + rows + " examples, but "
-              + new Path(datasetRoot, MANIFEST) + " says " + expected
-              + ": a shard is missing or was changed after "
-              + "'prepare'; run 'prepare' again");
+              + new Path(root, MANIFEST) + " says " + expected
+              + ": a shard is missing or was changed after 'prepare'; run 'prepare' again");
     }
     return df;
   }

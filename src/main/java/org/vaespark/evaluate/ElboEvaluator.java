@@ -1,7 +1,9 @@
 package org.vaespark.evaluate;
 
+import java.io.Serializable;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.BinaryOperator;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -13,37 +15,62 @@ import org.vaespark.model.VaeWeights;
 import org.vaespark.runtime.Devices;
 
 /**
- * Negative ELBO of a model over a distributed set of feature batches, computed on the executors with the
- * weights broadcast once: after every epoch of {@code train}, in {@code evaluate}, and for {@code retrain}'s
- * promotion gate. The reparameterisation noise is seeded per partition and batch, so the same model on the same
- * data gives the same figure wherever it is measured.
+ * Measures of a model over a distributed set of feature batches, computed on the executors with the weights
+ * broadcast once: the negative ELBO after every epoch of {@code train}, in {@code evaluate} and for
+ * {@code retrain}'s promotion gate, and the importance-sampled log p(x) in {@code evaluate}. The noise is seeded
+ * per partition and batch, so the same model on the same data gives the same figure wherever it is measured.
  */
 public final class ElboEvaluator {
   private ElboEvaluator() {}
 
+  /** A measure of one batch, given the noise seed of that batch. */
+  @FunctionalInterface
+  interface BatchMeasure<T> extends Serializable {
+    T apply(VaeWeights weights, INDArray x, long noiseSeed);
+  }
+
+  /** How two measures add up; shipped to the executors with the measure. */
+  @FunctionalInterface
+  interface Plus<T> extends BinaryOperator<T>, Serializable {}
+
   public static VaeWeights.ElboSums evaluate(
       JavaRDD<INDArray> batches, Broadcast<VaeWeights> weights, long seed) {
-    List<VaeWeights.ElboSums> perPartition = batches
+    return sum(
+        batches,
+        weights,
+        seed,
+        VaeWeights.ElboSums.zero(),
+        (w, x, noiseSeed) -> w.negativeElbo(x, w.noise(x.rows(), noiseSeed)),
+        VaeWeights.ElboSums::plus);
+  }
+
+  /** {@code measure} of every batch on the executors, summed with {@code plus} from {@code zero}. */
+  static <T extends Serializable> T sum(
+      JavaRDD<INDArray> batches,
+      Broadcast<VaeWeights> weights,
+      long seed,
+      T zero,
+      BatchMeasure<T> measure,
+      Plus<T> plus) {
+    List<T> perPartition = batches
         .mapPartitionsWithIndex(
             (Integer partition, Iterator<INDArray> it) -> {
               Devices.bindTaskToAssignedGpu();
               VaeWeights w = weights.value();
-              VaeWeights.ElboSums sums = VaeWeights.ElboSums.zero();
-              long batch = 0;
-              while (it.hasNext()) {
-                INDArray x = it.next();
-                sums = sums.plus(
-                    w.negativeElbo(x, w.noise(x.rows(), noiseSeed(seed, partition, batch++))));
+              T total = zero;
+              for (long batch = 0; it.hasNext(); batch++) {
+                total = plus.apply(
+                    total, measure.apply(w, it.next(), noiseSeed(seed, partition, batch)));
               }
-              return List.of(sums).iterator();
+              return List.of(total).iterator();
             },
             true)
         .collect();
-    return perPartition.stream().reduce(VaeWeights.ElboSums.zero(), VaeWeights.ElboSums::plus);
+    return perPartition.stream().reduce(zero, plus);
   }
 
   /** The noise seed of one batch: distinct per partition and batch, the same on every run. */
-  static long noiseSeed(long seed, int partition, long batch) {
+  private static long noiseSeed(long seed, int partition, long batch) {
     return seed + 1_000_003L * partition + batch;
   }
 
@@ -57,9 +84,11 @@ public final class ElboEvaluator {
    * {@code train} measures it after every epoch, so that models can be compared fairly.
    */
   public static double heldOutNegElbo(JobContext context, MultiLayerNetwork network) {
+    MnistDataset dataset =
+        MnistDataset.open(context.storage(), context.settings().paths().dataset());
     JavaRDD<INDArray> test = Minibatches.cached(
         context.spark(),
-        context.settings().paths().dataset(),
+        dataset,
         MnistDataset.TEST,
         context.settings().training().evalBatchSize());
     Broadcast<VaeWeights> weights = context.sparkContext().broadcast(VaeWeights.of(network));

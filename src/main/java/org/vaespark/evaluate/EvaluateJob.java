@@ -1,7 +1,6 @@
 package org.vaespark.evaluate;
 
-import java.util.Iterator;
-import java.util.List;
+import java.util.Arrays;
 import java.util.Locale;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
@@ -13,7 +12,6 @@ import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
 import org.vaespark.dataset.Minibatches;
 import org.vaespark.dataset.MnistDataset;
-import org.vaespark.error.InputFileException;
 import org.vaespark.io.Json;
 import org.vaespark.io.Storage;
 import org.vaespark.job.JobContext;
@@ -22,7 +20,6 @@ import org.vaespark.model.LogLikelihood;
 import org.vaespark.model.ModelMetadata;
 import org.vaespark.model.ModelStore;
 import org.vaespark.model.VaeWeights;
-import org.vaespark.runtime.Devices;
 
 /**
  * The evaluation job: reads a published model and dataset and measures, on the executors, the held-out negative
@@ -55,10 +52,10 @@ public final class EvaluateJob {
     Path target = new Path(settings.paths().evaluation());
     storage.checkWritable(target, overwrite, "evaluation");
     Path modelFolder = new Path(settings.paths().model());
-    VaeWeights weights = VaeWeights.of(models.loadNetwork(modelFolder));
+    MnistDataset dataset = MnistDataset.open(storage, settings.paths().dataset());
+    VaeWeights weights = models.loadWeights(modelFolder, dataset);
     ModelMetadata metadata = models.loadMetadata(modelFolder);
-    checkCompatible(weights, modelFolder);
-    Evaluation evaluation = measure(weights, metadata.modelVersion(), t0);
+    Evaluation evaluation = measure(dataset, weights, metadata.modelVersion(), t0);
     publish(target, evaluation, overwrite);
     models.recordEvaluation(modelFolder, evaluation);
     LOG.info(
@@ -71,28 +68,15 @@ public final class EvaluateJob {
     return new Result(target.toString(), evaluation);
   }
 
-  private void checkCompatible(VaeWeights weights, Path modelFolder) {
-    MnistDataset.Manifest manifest =
-        MnistDataset.readManifest(storage, settings.paths().dataset());
-    int pixels = manifest.rows() * manifest.cols();
-    if (weights.inputSize() != pixels) {
-      throw new InputFileException(modelFolder + ": model input size is " + weights.inputSize()
-          + ", but the dataset at " + settings.paths().dataset() + " has " + pixels
-          + " pixels per example: evaluate a model trained on this dataset");
-    }
-  }
-
   /** The held-out ELBO and importance-sampled log p(x), computed on the executors. */
-  private Evaluation measure(VaeWeights weights, String modelVersion, long startNanos) {
+  private Evaluation measure(
+      MnistDataset dataset, VaeWeights weights, String modelVersion, long startNanos) {
     int k = settings.evaluate().importanceSamples();
     JavaSparkContext sc = context.sparkContext();
     sc.setJobGroup(
         "evaluate", "evaluate: held-out ELBO and importance-sampled log p(x), k = " + k, false);
     JavaRDD<INDArray> test = Minibatches.cached(
-        context.spark(),
-        settings.paths().dataset(),
-        MnistDataset.TEST,
-        settings.evaluate().batchSize());
+        context.spark(), dataset, MnistDataset.TEST, settings.evaluate().batchSize());
     Broadcast<VaeWeights> broadcast = sc.broadcast(weights);
     try {
       VaeWeights.ElboSums elbo = ElboEvaluator.evaluate(
@@ -118,33 +102,16 @@ public final class EvaluateJob {
   /** {sum of the per-example estimates, examples} over the batches, computed on the executors. */
   static double[] logPxSum(
       JavaRDD<INDArray> batches, Broadcast<VaeWeights> weights, int k, long seed) {
-    List<double[]> parts = batches
-        .mapPartitionsWithIndex(
-            (Integer partition, Iterator<INDArray> it) -> {
-              Devices.bindTaskToAssignedGpu();
-              VaeWeights w = weights.value();
-              double sum = 0;
-              long n = 0;
-              long batch = 0;
-              while (it.hasNext()) {
-                INDArray x = it.next();
-                for (double v : LogLikelihood.estimate(
-                        w, x, k, ElboEvaluator.noiseSeed(seed, partition, batch++))
-                    .logPx()) {
-                  sum += v;
-                  n++;
-                }
-              }
-              return List.of(new double[] {sum, n}).iterator();
-            },
-            true)
-        .collect();
-    double[] total = new double[2];
-    for (double[] part : parts) {
-      total[0] += part[0];
-      total[1] += part[1];
-    }
-    return total;
+    return ElboEvaluator.sum(
+        batches,
+        weights,
+        seed,
+        new double[2],
+        (w, x, noiseSeed) -> {
+          double[] logPx = LogLikelihood.estimate(w, x, k, noiseSeed).logPx();
+          return new double[] {Arrays.stream(logPx).sum(), logPx.length};
+        },
+        (a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
   }
 
   private void publish(Path target, Evaluation evaluation, boolean overwrite) {

@@ -87,11 +87,10 @@ public final class GenerateJob {
     long t0 = System.nanoTime();
     Path target = new Path(settings.paths().generated());
     storage.checkWritable(target, overwrite, "generated outputs");
-    Trained model = load(new Path(settings.paths().model()));
-    MnistDataset.Manifest manifest =
-        MnistDataset.readManifest(storage, settings.paths().dataset());
-    Dataset<Row> train = MnistDataset.read(spark, settings.paths().dataset(), MnistDataset.TRAIN);
-    Dataset<Row> test = MnistDataset.read(spark, settings.paths().dataset(), MnistDataset.TEST);
+    MnistDataset dataset = MnistDataset.open(storage, settings.paths().dataset());
+    Trained model = load(new Path(settings.paths().model()), dataset);
+    Dataset<Row> train = dataset.read(spark, MnistDataset.TRAIN);
+    Dataset<Row> test = dataset.read(spark, MnistDataset.TEST);
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<VaeWeights> broadcast = sc.broadcast(model.weights());
     double[] embeddingSeconds = new double[1];
@@ -105,7 +104,7 @@ public final class GenerateJob {
       sc.clearJobGroup();
     }
     LOG.info("Generated outputs of model {} published at {}", model.version(), target);
-    long examples = manifest.trainExamples() + manifest.testExamples();
+    long examples = dataset.manifest().trainExamples() + dataset.manifest().testExamples();
     return new Result(
         target.toString(),
         model.version(),
@@ -117,9 +116,9 @@ public final class GenerateJob {
   /** A published model, checked against the settings. */
   private record Trained(VaeWeights weights, String version, List<EpochMetrics> history) {}
 
-  private Trained load(Path modelFolder) {
-    VaeWeights weights = VaeWeights.of(models.loadNetwork(modelFolder));
-    checkCompatible(weights, modelFolder);
+  private Trained load(Path modelFolder, MnistDataset dataset) {
+    VaeWeights weights = models.loadWeights(modelFolder, dataset);
+    checkLatentSize(weights, modelFolder);
     return new Trained(
         weights, models.loadMetadata(modelFolder).modelVersion(), models.loadMetrics(modelFolder));
   }
@@ -138,16 +137,11 @@ public final class GenerateJob {
         writeEmbeddings(train.unionByName(test), broadcast, model.version(), staging);
     storage.writeBytes(
         new Path(staging, LOSS_PNG), Plots.lossCurves(model.history(), model.version()));
-    writeScatter(new Path(staging, EMBEDDINGS), weights.latentSize(), model.version(), staging);
-    writeViews(weights, test, new Path(staging, EMBEDDINGS), staging);
+    writeViews(model, testExamples(new Path(staging, EMBEDDINGS), test), staging);
     return embeddingSeconds;
   }
 
-  private void checkCompatible(VaeWeights weights, Path modelFolder) {
-    if (weights.inputSize() != Images.PIXELS) {
-      throw new InputFileException(modelFolder + ": model input size is " + weights.inputSize()
-          + ", but the data has " + Images.PIXELS + " pixels per example");
-    }
+  private void checkLatentSize(VaeWeights weights, Path modelFolder) {
     int configured = settings.model().latentSize();
     if (weights.latentSize() != configured) {
       throw new InputFileException(modelFolder + ": model latent size is " + weights.latentSize()
@@ -182,20 +176,11 @@ public final class GenerateJob {
         .select("pixels")
         .limit(settings.generate().reconstructions())
         .collectAsList();
-    int n = rows.size();
-    List<byte[]> pixels = new ArrayList<>(n);
-    for (Row row : rows) {
-      pixels.add((byte[]) row.get(0));
-    }
-    INDArray x = Minibatches.features(pixels);
+    INDArray x =
+        Minibatches.features(rows.stream().map(row -> (byte[]) row.get(0)).toList());
     INDArray reconstructed = weights.decode(weights.encode(x).mean());
-    // Pairs side by side: original in even columns, its reconstruction to its right.
-    INDArray pairs = Nd4j.create(x.dataType(), 2L * n, Images.PIXELS);
-    for (int i = 0; i < n; i++) {
-      pairs.putRow(2L * i, x.getRow(i));
-      pairs.putRow(2L * i + 1, reconstructed.getRow(i));
-    }
-    storage.writeBytes(new Path(staging, RECONSTRUCTIONS_PNG), ImageGrid.png(pairs, 8, 2));
+    storage.writeBytes(
+        new Path(staging, RECONSTRUCTIONS_PNG), ImageGrid.pairs(x, reconstructed, 4));
   }
 
   /** Computes and writes the embeddings table; returns the seconds it took. */
@@ -228,8 +213,8 @@ public final class GenerateJob {
     return (System.nanoTime() - t0) / 1e9;
   }
 
-  /** The latent manifold, interpolations and anomalies, from the test embeddings just written. */
-  private void writeViews(VaeWeights weights, Dataset<Row> test, Path embeddings, Path staging) {
+  /** The test examples with their embeddings just written, read once for every picture of the latent space. */
+  private List<LatentViews.Example> testExamples(Path embeddings, Dataset<Row> test) {
     List<Row> rows = spark
         .read()
         .parquet(embeddings.toString())
@@ -245,33 +230,17 @@ public final class GenerateJob {
       examples.add(
           new LatentViews.Example(row.getLong(0), row.getInt(1), pixels, zMean, row.getDouble(3)));
     }
-    storage.writeBytes(new Path(staging, MANIFOLD_PNG), LatentViews.manifold(weights, examples));
-    storage.writeBytes(
-        new Path(staging, INTERPOLATIONS_PNG), LatentViews.interpolations(weights, examples));
-    storage.writeBytes(new Path(staging, ANOMALIES_PNG), LatentViews.anomalies(weights, examples));
+    return examples;
   }
 
-  private void writeScatter(Path embeddings, int latentSize, String version, Path staging) {
-    List<Row> rows = spark
-        .read()
-        .parquet(embeddings.toString())
-        .where(col("split").equalTo(MnistDataset.TEST))
-        .select("label", "z_mean")
-        .collectAsList();
-    int n = rows.size();
-    float[][] zMeans = new float[n][];
-    int[] labels = new int[n];
-    for (int i = 0; i < n; i++) {
-      labels[i] = rows.get(i).getInt(0);
-      zMeans[i] = Embeddings.unboxed(rows.get(i).getList(1));
-    }
-    double[][] xy = LatentViews.plane(zMeans);
-    String axis = latentSize > 2 ? "PC" : "z";
-    String title = "Test embeddings (z mean"
-        + (latentSize > 2 ? ", PCA of " + latentSize + "-D" : "") + ") " + version;
+  /** The scatter of the test embeddings, the latent manifold, interpolations and anomalies. */
+  private void writeViews(Trained model, List<LatentViews.Example> test, Path staging) {
+    VaeWeights weights = model.weights();
+    storage.writeBytes(new Path(staging, SCATTER_PNG), LatentViews.scatter(test, model.version()));
+    storage.writeBytes(new Path(staging, MANIFOLD_PNG), LatentViews.manifold(weights, test));
     storage.writeBytes(
-        new Path(staging, SCATTER_PNG),
-        Plots.scatterByLabel(xy, labels, title, axis + "1", axis + "2"));
+        new Path(staging, INTERPOLATIONS_PNG), LatentViews.interpolations(weights, test));
+    storage.writeBytes(new Path(staging, ANOMALIES_PNG), LatentViews.anomalies(weights, test));
   }
 
   private static int columns(int n) {

@@ -6,10 +6,12 @@ import java.io.IOException;
 import javax.imageio.ImageIO;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.vaespark.dataset.Images;
 
 /** Tiles 28 x 28 digits (rows of an [n, 784] matrix of intensities in [0, 1]) into one grayscale PNG. */
 final class ImageGrid {
-  private static final int SIDE = 28;
+  private static final int SIDE = Images.ROWS;
   private static final int GAP = 2;
 
   private ImageGrid() {}
@@ -22,12 +24,12 @@ final class ImageGrid {
     BufferedImage image =
         new BufferedImage(columns * cell + GAP, rows * cell + GAP, BufferedImage.TYPE_BYTE_GRAY);
     fill(image, 128);
-    float[] pixels = digits.castTo(DataType.FLOAT).data().asFloat();
+    byte[] pixels = Images.toBytes(digits.castTo(DataType.FLOAT).data().asFloat());
     for (int i = 0; i < n; i++) {
       int x0 = GAP + (i % columns) * cell;
       int y0 = GAP + (i / columns) * cell;
-      for (int p = 0; p < SIDE * SIDE; p++) {
-        int v = Math.round(Math.max(0f, Math.min(1f, pixels[i * SIDE * SIDE + p])) * 255f);
+      for (int p = 0; p < Images.PIXELS; p++) {
+        int v = pixels[i * Images.PIXELS + p] & 0xFF;
         int rgb = (v << 16) | (v << 8) | v;
         for (int dy = 0; dy < scale; dy++) {
           for (int dx = 0; dx < scale; dx++) {
@@ -37,6 +39,20 @@ final class ImageGrid {
       }
     }
     return encode(image);
+  }
+
+  /**
+   * Each original beside its reconstruction (row i of both), {@code pairsPerRow} pairs to a row of the grid, at
+   * scale 2.
+   */
+  static byte[] pairs(INDArray originals, INDArray reconstructions, int pairsPerRow) {
+    long n = originals.rows();
+    INDArray pairs = Nd4j.create(DataType.FLOAT, 2 * n, originals.columns());
+    for (long i = 0; i < n; i++) {
+      pairs.putRow(2 * i, originals.getRow(i));
+      pairs.putRow(2 * i + 1, reconstructions.getRow(i));
+    }
+    return png(pairs, 2 * pairsPerRow, 2);
   }
 
   private static void fill(BufferedImage image, int grey) {

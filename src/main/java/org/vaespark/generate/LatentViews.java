@@ -31,7 +31,7 @@ final class LatentViews {
    */
   static byte[] manifold(VaeWeights weights, List<Example> test) {
     int d = weights.latentSize();
-    INDArray means = means(test, d);
+    INDArray means = Nd4j.create(zMeans(test)).castTo(DataType.DOUBLE);
     INDArray centre = means.mean(0).reshape(1, d);
     INDArray[] axes = new INDArray[2];
     if (d == 2) {
@@ -105,13 +105,7 @@ final class LatentViews {
       x.putRow(i, Nd4j.createFromArray(chosen.get(i).pixels()));
       z.putRow(i, Nd4j.createFromArray(chosen.get(i).zMean()));
     }
-    INDArray reconstructed = weights.decode(z);
-    INDArray pairs = Nd4j.create(DataType.FLOAT, 2L * chosen.size(), x.columns());
-    for (int i = 0; i < chosen.size(); i++) {
-      pairs.putRow(2L * i, x.getRow(i));
-      pairs.putRow(2L * i + 1, reconstructed.getRow(i));
-    }
-    return ImageGrid.png(pairs, 4 * PER_END, 2);
+    return ImageGrid.pairs(x, weights.decode(z), 2 * PER_END);
   }
 
   private static Example firstOf(List<Example> test, int label) {
@@ -121,21 +115,25 @@ final class LatentViews {
         .orElse(null);
   }
 
-  private static INDArray means(List<Example> test, int d) {
-    INDArray out = Nd4j.create(DataType.DOUBLE, test.size(), d);
-    for (int i = 0; i < test.size(); i++) {
-      for (int j = 0; j < d; j++) {
-        out.putScalar(i, j, test.get(i).zMean()[j]);
-      }
-    }
-    return out;
+  private static float[][] zMeans(List<Example> test) {
+    return test.stream().map(Example::zMean).toArray(float[][]::new);
   }
 
   /**
-   * Latent vectors as points in a plane for a scatter plot: as they are in 1 or 2 dimensions, else their first
-   * two principal components.
+   * The test embeddings by label: the latent means themselves in 1 or 2 dimensions, else their first two
+   * principal components.
    */
-  static double[][] plane(float[][] z) {
+  static byte[] scatter(List<Example> test, String version) {
+    int d = test.isEmpty() ? 0 : test.get(0).zMean().length;
+    int[] labels = test.stream().mapToInt(Example::label).toArray();
+    String axis = d > 2 ? "PC" : "z";
+    String title =
+        "Test embeddings (z mean" + (d > 2 ? ", PCA of " + d + "-D" : "") + ") " + version;
+    return Plots.scatterByLabel(plane(zMeans(test)), labels, title, axis + "1", axis + "2");
+  }
+
+  /** Latent vectors as points in a plane: as they are in 1 or 2 dimensions, else their first two principal components. */
+  private static double[][] plane(float[][] z) {
     int n = z.length;
     int latentSize = n == 0 ? 0 : z[0].length;
     INDArray points = Nd4j.create(z).castTo(DataType.DOUBLE);

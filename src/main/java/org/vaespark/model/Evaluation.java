@@ -1,6 +1,5 @@
 package org.vaespark.model;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Locale;
 
 /**
@@ -10,15 +9,15 @@ import java.util.Locale;
  * {@code evaluation.json} and into the model's {@code metadata.json}.
  */
 public record Evaluation(
-    @JsonProperty("model_version") String modelVersion,
-    @JsonProperty("test_examples") long testExamples,
-    @JsonProperty("test_neg_elbo") double testNegElbo,
-    @JsonProperty("test_reconstruction") double testReconstruction,
-    @JsonProperty("test_kl") double testKl,
-    @JsonProperty("test_log_px") double testLogPx,
-    @JsonProperty("importance_samples") int importanceSamples,
-    @JsonProperty("seconds") double seconds,
-    @JsonProperty("evaluated_at") String evaluatedAt) {
+    String modelVersion,
+    long testExamples,
+    double testNegElbo,
+    double testReconstruction,
+    double testKl,
+    double testLogPx,
+    int importanceSamples,
+    double seconds,
+    String evaluatedAt) {
 
   /** A short Markdown page for people. */
   public String markdown() {

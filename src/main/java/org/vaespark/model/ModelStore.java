@@ -9,6 +9,7 @@ import java.util.List;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.vaespark.dataset.MnistDataset;
 import org.vaespark.error.InputFileException;
 import org.vaespark.io.Json;
 import org.vaespark.io.Storage;
@@ -68,6 +69,8 @@ public final class ModelStore {
       throw new InputFileException(file + ": model file not found in the published model folder");
     }
     MultiLayerNetwork network;
+    // A read error (a checksum mismatch of a cut-off file) is the same failure as an unreadable
+    // zip.
     try (InputStream in = storage.fs(file).open(file)) {
       network = ModelSerializer.restoreMultiLayerNetwork(
           new ByteArrayInputStream(in.readAllBytes()), withUpdater);
@@ -85,6 +88,21 @@ public final class ModelStore {
     return network;
   }
 
+  /**
+   * The inference weights of a published model, checked to take the images of {@code dataset}: a model trained
+   * on other data is named as such.
+   */
+  public VaeWeights loadWeights(Path folder, MnistDataset dataset) {
+    VaeWeights weights = VaeWeights.of(loadNetwork(folder));
+    int pixels = dataset.manifest().pixels();
+    if (weights.inputSize() != pixels) {
+      throw new InputFileException(folder + ": model input size is " + weights.inputSize()
+          + ", but the data has " + pixels + " pixels per example (dataset at " + dataset.root()
+          + "): use a model trained on this dataset");
+    }
+    return weights;
+  }
+
   /** Records an evaluation in the model's metadata.json, replacing the file in one atomic rename. */
   public void recordEvaluation(Path folder, Evaluation evaluation) {
     ModelMetadata metadata = loadMetadata(folder).withEvaluation(evaluation);
@@ -98,10 +116,15 @@ public final class ModelStore {
 
   public List<EpochMetrics> loadMetrics(Path folder) {
     Path file = new Path(folder, METRICS_FILE);
+    return parseMetrics(storage.readString(file), file.toString());
+  }
+
+  /** The lines of a {@code metrics.jsonl} read from {@code source}. */
+  public static List<EpochMetrics> parseMetrics(String jsonl, String source) {
     List<EpochMetrics> metrics = new ArrayList<>();
-    for (String line : storage.readString(file).split("\n")) {
+    for (String line : jsonl.split("\n")) {
       if (!line.isBlank()) {
-        metrics.add(Json.parse(line, EpochMetrics.class, file.toString()));
+        metrics.add(Json.parse(line, EpochMetrics.class, source));
       }
     }
     return metrics;

@@ -12,6 +12,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 import org.vaespark.config.Settings;
+import org.vaespark.dataset.Images;
 
 /**
  * Builds the VAE as a one-layer DL4J network: DL4J's {@link VariationalAutoencoder} layer holds the encoder to
@@ -20,9 +21,6 @@ import org.vaespark.config.Settings;
  * analytic KL term.
  */
 public final class VaeNetworks {
-  /** MNIST: 28 x 28 pixels. */
-  public static final int INPUT_SIZE = 784;
-
   private VaeNetworks() {}
 
   public static MultiLayerConfiguration configuration(
@@ -34,7 +32,7 @@ public final class VaeNetworks {
         .pzxActivationFunction(Activation.IDENTITY)
         .reconstructionDistribution(new BernoulliReconstructionDistribution(Activation.SIGMOID))
         .numSamples(1)
-        .nIn(INPUT_SIZE)
+        .nIn(Images.PIXELS)
         .nOut(model.latentSize())
         .build();
     return new NeuralNetConfiguration.Builder()

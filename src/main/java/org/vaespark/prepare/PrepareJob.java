@@ -70,7 +70,7 @@ public final class PrepareJob {
     Input input = readInput();
     if (storage.isPublished(target)) {
       MnistDataset.Manifest published =
-          MnistDataset.readManifest(storage, settings.paths().dataset());
+          MnistDataset.open(storage, settings.paths().dataset()).manifest();
       if (published.fingerprint().equals(input.manifest().fingerprint())) {
         LOG.info(
             "Dataset at {} is up to date (input fingerprint {}): not rewritten",

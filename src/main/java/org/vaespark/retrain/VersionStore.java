@@ -1,6 +1,5 @@
 package org.vaespark.retrain;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -44,23 +43,23 @@ public final class VersionStore {
 
   /** What {@code CURRENT} says: the promoted version, its model and the held-out loss it was promoted with. */
   public record Pointer(
-      @JsonProperty("version") String version,
-      @JsonProperty("model") String model,
-      @JsonProperty("embeddings") String embeddings,
-      @JsonProperty("test_neg_elbo") double testNegElbo,
-      @JsonProperty("dataset_fingerprint") String datasetFingerprint,
-      @JsonProperty("promoted_at") String promotedAt) {}
+      String version,
+      String model,
+      String embeddings,
+      double testNegElbo,
+      String datasetFingerprint,
+      String promotedAt) {}
 
   /** The gate's decision for one version ({@code promotion.json} in its folder). */
   public record Decision(
-      @JsonProperty("version") String version,
-      @JsonProperty("promoted") boolean promoted,
-      @JsonProperty("candidate_test_neg_elbo") double candidateTestNegElbo,
-      @JsonProperty("current_version") String currentVersion,
-      @JsonProperty("current_test_neg_elbo") Double currentTestNegElbo,
-      @JsonProperty("tolerance_nats") double toleranceNats,
-      @JsonProperty("reason") String reason,
-      @JsonProperty("decided_at") String decidedAt) {}
+      String version,
+      boolean promoted,
+      double candidateTestNegElbo,
+      String currentVersion,
+      Double currentTestNegElbo,
+      double toleranceNats,
+      String reason,
+      String decidedAt) {}
 
   public Path root() {
     return root;

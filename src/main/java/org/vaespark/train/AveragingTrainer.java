@@ -82,9 +82,12 @@ final class AveragingTrainer implements AutoCloseable {
 
   /** A trainer over the dataset's train split, split between {@code workers} workers. */
   static AveragingTrainer of(
-      SparkSession spark, Settings settings, MultiLayerConfiguration conf, int workers) {
+      SparkSession spark,
+      MnistDataset dataset,
+      Settings.TrainingSettings training,
+      MultiLayerConfiguration conf,
+      int workers) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Settings.TrainingSettings training = settings.training();
     int threads = training.nativeThreads() > 0
         ? training.nativeThreads()
         : Integer.parseInt(sc.getConf().get("spark.task.cpus", "1"));
@@ -96,7 +99,7 @@ final class AveragingTrainer implements AutoCloseable {
         Settings.TrainingSettings.FUSED.equals(training.step()),
         threads);
     return new AveragingTrainer(
-        sc, plan, blocks(spark, settings.paths().dataset(), workers), training.outerMomentum());
+        sc, plan, blocks(spark, dataset, workers), training.outerMomentum());
   }
 
   /** A trainer over given blocks, one per worker (cached by the caller or not). */
@@ -114,8 +117,9 @@ final class AveragingTrainer implements AutoCloseable {
   }
 
   /** The train split as one cached block per worker: examples go to worker {@code id mod workers}, in id order. */
-  static JavaRDD<PixelBlock> blocks(SparkSession spark, String dataset, int workers) {
-    return MnistDataset.read(spark, dataset, MnistDataset.TRAIN)
+  static JavaRDD<PixelBlock> blocks(SparkSession spark, MnistDataset dataset, int workers) {
+    return dataset
+        .read(spark, MnistDataset.TRAIN)
         .select("id", "pixels")
         .javaRDD()
         .mapToPair(row -> new Tuple2<>(row.getLong(0), (byte[]) row.get(1)))

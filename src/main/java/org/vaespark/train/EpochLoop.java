@@ -30,13 +30,15 @@ final class EpochLoop {
   private final JobContext context;
   private final Settings.TrainingSettings training;
   private final JavaSparkContext sc;
+  private final MnistDataset dataset;
   private final long trainExamples;
 
-  EpochLoop(JobContext context, long trainExamples) {
+  EpochLoop(JobContext context, MnistDataset dataset) {
     this.context = context;
     this.training = context.settings().training();
     this.sc = context.sparkContext();
-    this.trainExamples = trainExamples;
+    this.dataset = dataset;
+    this.trainExamples = dataset.manifest().trainExamples();
   }
 
   /** The network after every epoch from {@code start} on, with the metrics of all epochs and their seconds. */
@@ -46,13 +48,10 @@ final class EpochLoop {
     MultiLayerNetwork network = start.network();
     List<EpochMetrics> history = new ArrayList<>(start.history());
     double seconds = start.seconds();
-    JavaRDD<INDArray> testBatches = Minibatches.cached(
-        context.spark(),
-        context.settings().paths().dataset(),
-        MnistDataset.TEST,
-        training.evalBatchSize());
+    JavaRDD<INDArray> testBatches =
+        Minibatches.cached(context.spark(), dataset, MnistDataset.TEST, training.evalBatchSize());
     try (AveragingTrainer trainer = AveragingTrainer.of(
-        context.spark(), context.settings(), network.getLayerWiseConfigurations(), workers)) {
+        context.spark(), dataset, training, network.getLayerWiseConfigurations(), workers)) {
       logPlan(trainer, network);
       JavaRDD<INDArray> trainBatches = trainer.evaluationBatches(training.evalBatchSize());
       for (int epoch = start.epoch() + 1; epoch <= training.epochs(); epoch++) {

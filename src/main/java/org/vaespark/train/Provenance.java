@@ -2,6 +2,7 @@ package org.vaespark.train;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -22,14 +23,17 @@ final class Provenance {
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
   private final JobContext context;
+  /** When the model was trained: both its version id and its {@code created_at} say this instant. */
+  private final Instant trainedAt;
 
   Provenance(JobContext context) {
     this.context = context;
+    this.trainedAt = context.now();
   }
 
   /** A model version id: the UTC time and the first 4 bytes of the model file's SHA-256. */
   String version(byte[] modelZip) {
-    return VERSION_TIME.format(context.now()) + "-" + Sha256.hexPrefix(modelZip, 4);
+    return VERSION_TIME.format(trainedAt) + "-" + Sha256.hexPrefix(modelZip, 4);
   }
 
   ModelMetadata metadata(
@@ -42,7 +46,7 @@ final class Provenance {
     List<EpochMetrics> history = trained.history();
     return new ModelMetadata(
         version,
-        context.now().toString(),
+        trainedAt.toString(),
         configJson(),
         new ModelMetadata.DataInfo(
             context.settings().paths().dataset(),

@@ -43,8 +43,8 @@ public final class TrainJob {
   public Result run(boolean overwrite, String version) {
     Path target = new Path(settings.paths().model());
     storage.checkWritable(target, overwrite, "model");
-    MnistDataset.Manifest manifest =
-        MnistDataset.readManifest(storage, settings.paths().dataset());
+    MnistDataset dataset = MnistDataset.open(storage, settings.paths().dataset());
+    MnistDataset.Manifest manifest = dataset.manifest();
     requireBatchFitsData(manifest.trainExamples());
     BackendReport.log(context.sparkContext());
     Resume resume = new Resume(context, manifest);
@@ -52,8 +52,7 @@ public final class TrainJob {
     int workers = settings.training().workers() > 0
         ? settings.training().workers()
         : context.sparkContext().defaultParallelism();
-    EpochLoop.Trained trained =
-        new EpochLoop(context, manifest.trainExamples()).run(start, workers, resume);
+    EpochLoop.Trained trained = new EpochLoop(context, dataset).run(start, workers, resume);
     Result result = publish(target, overwrite, version, start, manifest, trained, workers);
     resume.finished();
     return result;

@@ -55,7 +55,7 @@ class PrepareJobTest extends SparkTestBase {
       assertThat(shards.filter(p -> p.toString().endsWith(".parquet")).count()).isEqualTo(3);
     }
 
-    Dataset<Row> train = MnistDataset.read(spark, settings.paths().dataset(), MnistDataset.TRAIN);
+    Dataset<Row> train = dataset(settings).read(spark, MnistDataset.TRAIN);
     assertThat(train.schema())
         .isEqualTo(MnistDataset.SCHEMA.asNullable())
         .describedAs(train.schema().treeString());
@@ -69,9 +69,8 @@ class PrepareJobTest extends SparkTestBase {
       assertThat(row.getString(2)).isEqualTo("train");
       assertThat((byte[]) row.get(3)).isEqualTo(Arrays.copyOfRange(pixels, i * 784, (i + 1) * 784));
     }
-    List<Row> test = MnistDataset.read(spark, settings.paths().dataset(), MnistDataset.TEST)
-        .orderBy("id")
-        .collectAsList();
+    List<Row> test =
+        dataset(settings).read(spark, MnistDataset.TEST).orderBy("id").collectAsList();
     assertThat(test).hasSize(25);
     // Test ids continue after the train ids, like the canonical 70,000-image numbering.
     assertThat(test.get(0).getLong(0)).isEqualTo(60);
@@ -170,10 +169,17 @@ class PrepareJobTest extends SparkTestBase {
     assertThat(unchanged.manifest()).isEqualTo(first.manifest());
     assertThat(changed.written()).isTrue();
     assertThat(changed.manifest().fingerprint()).isNotEqualTo(first.manifest().fingerprint());
-    assertThat(MnistDataset.readManifest(
+    assertThat(MnistDataset.open(
                 new Storage(spark.sparkContext().hadoopConfiguration()),
                 out.resolve("dataset").toString())
+            .manifest()
             .trainExamples())
         .isEqualTo(70);
+  }
+
+  private static MnistDataset dataset(Settings settings) {
+    return MnistDataset.open(
+        new Storage(spark.sparkContext().hadoopConfiguration()),
+        settings.paths().dataset());
   }
 }
