@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.vaespark.error.SettingsException;
+import org.vaespark.runtime.OpenBlasCores;
 
 /**
  * Builds {@link Settings} from Typesafe Config, in this order of precedence (highest first):
@@ -148,6 +149,8 @@ public final class SettingsLoader {
         generate(c),
         retrain(c),
         evaluate(c),
+        new Settings.NativeSettings(OpenBlasCores.validPolicy(
+            "vae.native.openblas-core", c.getString("vae.native.openblas-core"))),
         c);
   }
 
