@@ -62,6 +62,7 @@ public record Settings(
       int nativeThreads,
       double outerMomentum,
       int evalBatchSize,
+      int averagingPort,
       CheckpointSettings checkpoint)
       implements Serializable {
     /** {@code vae.training.step}: this tool's fused training step. */

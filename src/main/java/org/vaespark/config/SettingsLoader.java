@@ -195,6 +195,7 @@ public final class SettingsLoader {
         intIn(c, "vae.training.native-threads", 0, 1024),
         fraction(c, "vae.training.outer-momentum"),
         intIn(c, "vae.training.eval-batch-size", 1, 1_000_000),
+        intIn(c, "vae.training.averaging-port", 0, 65_535),
         new Settings.CheckpointSettings(
             intIn(c, "vae.training.checkpoint.interval", 0, 100_000),
             intIn(c, "vae.training.checkpoint.keep", 1, 1000),

@@ -50,8 +50,8 @@ final class EpochLoop {
     double seconds = start.seconds();
     JavaRDD<INDArray> testBatches =
         Minibatches.cached(context.spark(), dataset, MnistDataset.TEST, training.evalBatchSize());
-    try (AveragingTrainer trainer = AveragingTrainer.of(
-        context.spark(), dataset, training, network.getLayerWiseConfigurations(), workers)) {
+    try (AveragingTrainer trainer =
+        AveragingTrainer.of(context.spark(), dataset, training, network, workers)) {
       logPlan(trainer, network);
       JavaRDD<INDArray> trainBatches = trainer.evaluationBatches(training.evalBatchSize());
       for (int epoch = start.epoch() + 1; epoch <= training.epochs(); epoch++) {

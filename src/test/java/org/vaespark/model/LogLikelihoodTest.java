@@ -84,6 +84,7 @@ class LogLikelihoodTest {
             1,
             0,
             100,
+            0,
             new Settings.CheckpointSettings(0, 1, false)));
     FusedVaeStep step = new FusedVaeStep(
         network.getLayerWiseConfigurations(),
