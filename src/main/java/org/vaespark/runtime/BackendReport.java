@@ -50,6 +50,7 @@ public final class BackendReport {
 
   /** The ND4J backend of this JVM, in one line. */
   static String describe() {
+    NativeBuilds.configure();
     Properties env = Nd4j.getExecutioner().getEnvironmentInformation();
     StringBuilder line = new StringBuilder();
     line.append("ND4J ")

@@ -21,9 +21,11 @@ public final class Devices {
   /**
    * With Spark's GPU scheduling, makes this task thread's ND4J work run on the GPU that Spark assigned to the
    * task, so executors sharing a node do not all use GPU 0. Does nothing on the CPU backend or outside a task.
-   * Call before the task's first ND4J allocation.
+   * Call before the task's first ND4J allocation: it first makes sure this JVM's native build is chosen, and fails
+   * the task (and so the job) with the executor's reason if ND4J cannot run here.
    */
   public static void bindTaskToAssignedGpu() {
+    NativeBuilds.configure();
     if (Nd4j.getEnvironment().isCPU()) {
       return;
     }

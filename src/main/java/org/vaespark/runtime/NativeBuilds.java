@@ -23,6 +23,7 @@ public final class NativeBuilds {
 
   private static final Logger LOG = LoggerFactory.getLogger(NativeBuilds.class);
   private static final String CPU_BACKEND = "org/nd4j/linalg/cpu/nativecpu/CpuBackend.class";
+  private static final String CUDA_BACKEND = "org/nd4j/linalg/jcublas/JCublasBackend.class";
   private static Choice configured;
   private static OpenBlasCores.Choice openblas;
 
@@ -57,11 +58,14 @@ public final class NativeBuilds {
    *
    * @param openblasPolicy {@value OpenBlasCores#AUTO}, {@value OpenBlasCores#INHERIT} or a kernel name
    * @throws NativeBuildException if the user's explicit choice of either cannot run on this CPU or is not a
-   *     known build
+   *     known build, or (the CUDA build) a GPU cannot run ND4J's CUDA kernels ({@link CudaDevices})
    */
   public static synchronized Choice configure(String openblasPolicy) {
     if (configured == null) {
       CpuFeatures cpu = CpuFeatures.current();
+      if (onClasspath(CUDA_BACKEND)) {
+        CudaDevices.check(CudaDevices.visible());
+      }
       Choice build = configure(cpu, System.getProperty(PROPERTY));
       OpenBlasCores.Choice blas = build.build() == null
           ? null
