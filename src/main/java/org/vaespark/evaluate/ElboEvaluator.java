@@ -25,7 +25,7 @@ public final class ElboEvaluator {
 
   /** A measure of one batch, given the noise seed of that batch. */
   @FunctionalInterface
-  interface BatchMeasure<T> extends Serializable {
+  public interface BatchMeasure<T> extends Serializable {
     T apply(VaeWeights weights, INDArray x, long noiseSeed);
   }
 
@@ -55,7 +55,7 @@ public final class ElboEvaluator {
     List<T> perPartition = batches
         .mapPartitionsWithIndex(
             (Integer partition, Iterator<INDArray> it) -> {
-              Devices.bindTaskToAssignedGpu();
+              Devices.prepareTask();
               VaeWeights w = weights.value();
               T total = zero;
               for (long batch = 0; it.hasNext(); batch++) {

@@ -52,6 +52,11 @@ public final class VaeWeights implements Serializable {
       return input.mmul(weights).addiRowVector(bias);
     }
 
+    void applyInto(INDArray input, INDArray out) {
+      Nd4j.gemm(input, weights, out, false, false, 1.0, 0.0);
+      out.addiRowVector(bias);
+    }
+
     static Dense of(Map<String, INDArray> params, String prefix) {
       return new Dense(
           params
@@ -183,6 +188,24 @@ public final class VaeWeights implements Serializable {
       h = hiddenActivation.getActivation(layer.apply(h), false);
     }
     return output.apply(h);
+  }
+
+  /** The widths of the decoder's hidden layers, in order. */
+  public long[] decoderWidths() {
+    return decoder.stream().mapToLong(layer -> layer.weights().columns()).toArray();
+  }
+
+  /**
+   * Pre-sigmoid decoder outputs for latent rows {@code z} into {@code logits}, through {@code hidden} (one buffer
+   * per hidden layer, as many rows as z): GEMMs into the given arrays, nothing allocated.
+   */
+  public void decodeLogitsInto(INDArray z, INDArray[] hidden, INDArray logits) {
+    INDArray h = z;
+    for (int i = 0; i < decoder.size(); i++) {
+      decoder.get(i).applyInto(h, hidden[i]);
+      h = hiddenActivation.getActivation(hidden[i], false);
+    }
+    output.applyInto(h, logits);
   }
 
   /** Bernoulli means (pixel intensities in [0, 1]) for latent rows {@code z}. */

@@ -38,7 +38,7 @@ public final class NativeBuildPlugin implements SparkPlugin {
         } catch (NativeBuildException e) {
           // Thrown here it would stop the executor, and the cluster would start another and
           // another. Every task
-          // that uses ND4J calls NativeBuilds.configure() first (Devices.bindTaskToAssignedGpu),
+          // that uses ND4J calls NativeBuilds.configure() first (Devices.prepareTask),
           // fails with the
           // same message, and the driver exits 4 with it.
           LOG.error("This executor cannot run ND4J: {}", e.getMessage());

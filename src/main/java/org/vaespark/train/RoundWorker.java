@@ -41,8 +41,7 @@ final class RoundWorker {
       int epoch,
       int attempt) {
     PixelBlock block = blocks.hasNext() ? blocks.next() : PixelBlock.EMPTY;
-    NativeThreads.limit(plan.threads);
-    Devices.bindTaskToAssignedGpu();
+    Devices.prepareTask(plan.threads);
     TrainingStep step = WorkerSteps.borrow(plan);
     try (SocketChannel channel = SocketChannel.open(new InetSocketAddress(plan.host, plan.port))) {
       channel.socket().setTcpNoDelay(true);
