@@ -129,8 +129,11 @@ final class Embeddings {
       float[][] means = encoded.mean().toFloatMatrix();
       float[][] logVars = encoded.logVar().toFloatMatrix();
       long first = batch.get(0).getLong(0);
-      LogLikelihood.Estimates scores =
-          scorer.estimate(x, samples.of(batch.get(0).getString(2)), samples.seed() + first);
+      LogLikelihood.Estimates scores = scorer.estimate(
+          x, encoded, samples.of(batch.get(0).getString(2)), samples.seed() + first);
+      for (INDArray done : new INDArray[] {x, encoded.mean(), encoded.logVar()}) {
+        done.close();
+      }
       for (int i = 0; i < batch.size(); i++) {
         Row row = batch.get(i);
         out.add(RowFactory.create(

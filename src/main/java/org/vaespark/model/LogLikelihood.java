@@ -74,12 +74,20 @@ public final class LogLikelihood {
 
     /** As {@link LogLikelihood#estimate}. */
     public Estimates estimate(INDArray x, int k, long seed) {
+      VaeWeights.Encoded q = weights.encode(x);
+      Estimates estimates = estimate(x, q, k, seed);
+      q.mean().close();
+      q.logVar().close();
+      return estimates;
+    }
+
+    /** As {@link #estimate(INDArray, int, long)}, for rows already encoded to {@code q} (which it leaves open). */
+    public Estimates estimate(INDArray x, VaeWeights.Encoded q, int k, long seed) {
       if (k < 1) {
         throw new IllegalArgumentException("importance samples must be at least 1, got " + k);
       }
       int n = x.rows();
       int latent = weights.latentSize();
-      VaeWeights.Encoded q = weights.encode(x);
       INDArray std = Transforms.exp(q.logVar().mul(0.5), false);
       double[] sumLogVar = toDoubles(q.logVar().sum(1));
       LogSumExp weightsSum = new LogSumExp(n);
@@ -107,7 +115,26 @@ public final class LogLikelihood {
           }
         }
       }
+      std.close();
       return new Estimates(weightsSum.logMean(k), reconstructionSum.logMean(k));
+    }
+
+    /**
+     * The negative ELBO terms of {@code x} summed over the batch, with one latent sample per example, mean + std *
+     * {@code eps}, and the analytic KL: what {@link VaeWeights#negativeElbo} computes, in this scorer's work arrays.
+     */
+    public VaeWeights.ElboSums negativeElbo(INDArray x, INDArray eps) {
+      VaeWeights.Encoded q = weights.encode(x);
+      int n = x.rows();
+      Work w = work(n, x.dataType());
+      INDArray std = Transforms.exp(q.logVar().mul(0.5), false);
+      w.z.assign(std).muli(eps).addi(q.mean());
+      double reconstruction = -Arrays.stream(logPxGivenZ(x, w, n, 1)).sum();
+      double kl = VaeLoss.kl(q.mean(), q.logVar());
+      for (INDArray done : new INDArray[] {std, q.mean(), q.logVar()}) {
+        done.close();
+      }
+      return new VaeWeights.ElboSums(reconstruction, kl, n);
     }
 
     /**

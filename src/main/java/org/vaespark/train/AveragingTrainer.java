@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -311,11 +312,9 @@ final class AveragingTrainer implements AutoCloseable {
   JavaRDD<INDArray> evaluationBatches(int batchSize) {
     return blocks.flatMap(block -> {
       int[] order = block.identity();
-      List<INDArray> batches = new ArrayList<>();
-      for (int b = 0; b < block.batches(batchSize); b++) {
-        batches.add(block.batch(order, b, batchSize));
-      }
-      return batches.iterator();
+      return IntStream.range(0, block.batches(batchSize))
+          .mapToObj(b -> block.batch(order, b, batchSize))
+          .iterator();
     });
   }
 

@@ -18,6 +18,7 @@ import org.vaespark.evaluate.ElboEvaluator;
 import org.vaespark.job.JobContext;
 import org.vaespark.model.EpochMetrics;
 import org.vaespark.model.VaeWeights;
+import org.vaespark.runtime.MemoryReport;
 
 /**
  * The epoch loop: each epoch trains with parameter averaging ({@link AveragingTrainer}), then measures the train
@@ -100,6 +101,7 @@ final class EpochLoop {
     weights.destroy();
     EpochMetrics metrics = metrics(epoch, train, test, epochSeconds);
     log(metrics);
+    LOG.info("Epoch {} memory on the driver: {}", epoch, MemoryReport.line());
     Divergence.check(metrics);
     return metrics;
   }
