@@ -21,8 +21,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * The VAE's training step written for this model: the GEMMs the maths needs and no more (no input gradient for
  * the first layer), the Bernoulli loss and its gradient in logits form (gradient {@code sigmoid(l) - x}, loss
- * {@code softplus(l) - x l} computed stably), the analytic KL term, and Adam in ND4J's fused updater op over the
- * same state layout as DL4J's. ND4J operations only, so it runs on the CPU and CUDA backends alike.
+ * {@code softplus(l) - x l} computed stably), the analytic KL term, and Adam ({@link HeapAdam} for float models,
+ * ND4J's fused updater op otherwise) over the same state layout as DL4J's. ND4J operations only, so it runs on the CPU and CUDA backends alike.
  *
  * <p>Same parameters, same layout, same objective as DL4J's {@code VariationalAutoencoder} layer with a Bernoulli
  * sigmoid output and identity q(z|x) activation: {@code FusedVaeStepTest} compares loss and gradients with the
@@ -40,6 +40,7 @@ public final class FusedVaeStep implements TrainingStep {
   private final INDArray[] logVar;
   private final INDArray[] output;
   private final AdamUpdater adam;
+  private final HeapAdam heapAdam;
   private final long latentSize;
   private final Map<Long, Buffers> buffers = new HashMap<>();
 
@@ -81,8 +82,14 @@ public final class FusedVaeStep implements TrainingStep {
     }
     output = dense(p, g, VariationalAutoencoderParamInitializer.PXZ_PREFIX);
     latentSize = mean[0].columns();
-    adam = new AdamUpdater(adamConfig);
-    adam.setStateViewArray(updaterState, params.shape(), 'c', false);
+    // Float models take Adam on the heap (vectorised by the JIT); others ND4J's op.
+    heapAdam = params.dataType() == DataType.FLOAT
+        ? new HeapAdam(adamConfig, params, updaterState, gradient)
+        : null;
+    adam = heapAdam == null ? new AdamUpdater(adamConfig) : null;
+    if (adam != null) {
+      adam.setStateViewArray(updaterState, params.shape(), 'c', false);
+    }
   }
 
   private static INDArray[] dense(Map<String, INDArray> p, Map<String, INDArray> g, String prefix) {
@@ -117,9 +124,27 @@ public final class FusedVaeStep implements TrainingStep {
     Buffers b = buffers(x.rows());
     Nd4j.randn(b.eps);
     double loss = computeGradient(x, b.eps, computeLoss);
-    adam.applyUpdater(gradient, iteration, epoch);
-    params.subi(gradient);
+    if (heapAdam != null) {
+      heapAdam.step(iteration, epoch);
+    } else {
+      adam.applyUpdater(gradient, iteration, epoch);
+      params.subi(gradient);
+    }
     return loss;
+  }
+
+  @Override
+  public void flush() {
+    if (heapAdam != null) {
+      heapAdam.flush();
+    }
+  }
+
+  @Override
+  public void reload() {
+    if (heapAdam != null) {
+      heapAdam.reload();
+    }
   }
 
   /**

@@ -78,6 +78,7 @@ final class RoundWorker {
     Position position = new Position(
         epoch, welcome.getInt(), block.order(Seeds.derive(plan.seed, epoch, partition)));
     AveragingProtocol.readFully(channel, AveragingProtocol.rewound(state));
+    step.reload();
     int steps = 0;
     for (int round = first; round < rounds; round++) {
       int[] fail = failFirstAttemptAt;
@@ -99,6 +100,7 @@ final class RoundWorker {
           .putDouble((System.nanoTime() - t0) / 1e9)
           .flip();
       if (trained.batches() > 0) {
+        step.flush();
         ByteBuffer[] out = AveragingProtocol.rewound(state);
         AveragingProtocol.writeFully(channel, header, out[0], out[1]);
       } else {
@@ -109,6 +111,7 @@ final class RoundWorker {
       if (status == AveragingProtocol.CONTINUE) {
         if (trained.batches() > 0) {
           AveragingProtocol.readFully(channel, AveragingProtocol.rewound(state));
+          step.reload();
         }
       } else if (status == AveragingProtocol.ABORTED) {
         throw new IllegalStateException("round " + round + " of epoch " + epoch

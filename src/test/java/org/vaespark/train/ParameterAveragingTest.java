@@ -85,9 +85,11 @@ class ParameterAveragingTest extends SparkTestBase {
       TrainingStep worker = WorkerSteps.borrow(plan);
       worker.params().assign(initial);
       worker.updaterState().assign(initialState);
+      worker.reload();
       RoundWorker.Position position =
           new RoundWorker.Position(1, 0, blocks.get(p).order(Seeds.derive(plan.seed, 1, p)));
       RoundWorker.trainRound(worker, blocks.get(p), p, position, 0, plan);
+      worker.flush();
       workers.add(worker);
     }
     INDArray first = workers.get(0).params().reshape(-1);
