@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dimensionalityreduction.PCA;
 import org.nd4j.linalg.factory.Nd4j;
+import org.vaespark.dataset.Images;
 import org.vaespark.model.VaeWeights;
 
 /**
@@ -29,7 +30,7 @@ final class LatentViews {
    * z of 2 dimensions over z itself, for more along the two principal directions of the test embeddings,
    * scaled by their spread, with the other directions at the mean.
    */
-  static byte[] manifold(VaeWeights weights, List<Example> test) {
+  static byte[] manifold(VaeWeights weights, List<Example> test, Images.Shape shape) {
     int d = weights.latentSize();
     INDArray means = Nd4j.create(zMeans(test)).castTo(DataType.DOUBLE);
     INDArray centre = means.mean(0).reshape(1, d);
@@ -56,11 +57,11 @@ final class LatentViews {
         z.putRow((long) row * MANIFOLD_SIDE + col, centre.add(axes[0].mul(u)).addi(axes[1].mul(v)));
       }
     }
-    return ImageGrid.png(weights.decode(z.castTo(DataType.FLOAT)), MANIFOLD_SIDE, 2);
+    return ImageGrid.png(weights.decode(z.castTo(DataType.FLOAT)), shape, MANIFOLD_SIDE, 2);
   }
 
   /** Rows of digits decoded along the line between the latent means of a test digit of label r and one of r + 1. */
-  static byte[] interpolations(VaeWeights weights, List<Example> test) {
+  static byte[] interpolations(VaeWeights weights, List<Example> test, Images.Shape shape) {
     int d = weights.latentSize();
     List<INDArray> rows = new ArrayList<>();
     for (int label = 0; label < 10; label++) {
@@ -76,14 +77,14 @@ final class LatentViews {
         rows.add(a.mul(1 - t).addi(b.mul(t)));
       }
     }
-    return ImageGrid.png(weights.decode(Nd4j.vstack(rows)), INTERPOLATION_STEPS, 2);
+    return ImageGrid.png(weights.decode(Nd4j.vstack(rows)), shape, INTERPOLATION_STEPS, 2);
   }
 
   /**
    * One row per label: the {@value #PER_END} least likely test digits by log p(x), then the {@value #PER_END}
    * most likely, each followed by its reconstruction (decoded at its latent mean).
    */
-  static byte[] anomalies(VaeWeights weights, List<Example> test) {
+  static byte[] anomalies(VaeWeights weights, List<Example> test, Images.Shape shape) {
     List<Example> chosen = new ArrayList<>();
     for (int label = 0; label < 10; label++) {
       int l = label;
@@ -105,7 +106,7 @@ final class LatentViews {
       x.putRow(i, Nd4j.createFromArray(chosen.get(i).pixels()));
       z.putRow(i, Nd4j.createFromArray(chosen.get(i).zMean()));
     }
-    return ImageGrid.pairs(x, weights.decode(z), 2 * PER_END);
+    return ImageGrid.pairs(x, weights.decode(z), shape, 2 * PER_END);
   }
 
   private static Example firstOf(List<Example> test, int label) {
