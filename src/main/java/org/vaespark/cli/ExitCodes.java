@@ -3,6 +3,7 @@ package org.vaespark.cli;
 import java.io.PrintWriter;
 import org.nd4j.linalg.factory.Nd4jBackend;
 import org.vaespark.error.ExitCode;
+import org.vaespark.error.OutOfMemoryException;
 import org.vaespark.error.VaeException;
 import org.vaespark.runtime.NativeBuilds;
 import picocli.CommandLine;
@@ -10,8 +11,9 @@ import picocli.CommandLine.ParameterException;
 
 /**
  * The one place that turns a failure into an exit code and a message. A {@link VaeException} carries its own
- * code and a message that says what to do; a native library that would not load anywhere in the cause chain
- * (driver or executor) is a missing backend; anything else is a bug and gets its stack trace.
+ * code and a message that says what to do; memory that ran out anywhere in the cause chain (driver or executor)
+ * is named with the setting to raise ({@link OutOfMemory}); a native library that would not load anywhere in the
+ * cause chain is a missing backend; anything else is a bug and gets its stack trace.
  */
 final class ExitCodes {
   private ExitCodes() {}
@@ -20,11 +22,18 @@ final class ExitCodes {
     if (failure instanceof VaeException known) {
       return known.exitCode();
     }
+    if (OutOfMemory.find(failure, null) != null) {
+      return ExitCode.OUT_OF_MEMORY;
+    }
     return backendFailure(failure) != null ? ExitCode.NO_BACKEND : ExitCode.FAILURE;
   }
 
   /** Prints what the user needs to act on {@code failure} and returns the code to exit with. */
   static int report(Throwable failure, PrintWriter err) {
+    OutOfMemoryException outOfMemory = OutOfMemory.find(failure, null);
+    if (!(failure instanceof VaeException) && outOfMemory != null) {
+      failure = outOfMemory;
+    }
     ExitCode code = of(failure);
     if (failure instanceof VaeException) {
       err.println("error: " + failure.getMessage());
