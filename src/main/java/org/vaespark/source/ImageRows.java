@@ -33,7 +33,7 @@ import org.vaespark.io.Storage;
  * executors, both splits in one pass, and are written as the dataset's two split folders.
  *
  * <p>An example's split is the input's own (a train/ or test/ folder, a split column) or, when it has none, decided
- * by the SHA-256 of its pixels: the example is held out when the first 8 bytes of that hash, as a fraction of 2^64,
+ * by the SHA-256 of its pixels: the example is held out when the last 8 bytes of that hash, as a fraction of 2^64,
  * are below {@code vae.prepare.test-fraction}; the same image always lands in the same split. Ids are the rows'
  * positions in the order Spark scans the input (0, 1, ...; a cheap counting pass over the input's partitions
  * first), interleaved between the splits.
@@ -281,7 +281,9 @@ final class ImageRows {
     }
 
     private static boolean heldOut(byte[] digest, double fraction) {
-      long high = ByteBuffer.wrap(digest).getLong();
+      // The last 8 bytes: data sets ordered by this very hash (the bundled sample is) still split
+      // evenly.
+      long high = ByteBuffer.wrap(digest, digest.length - 8, 8).getLong();
       return (high >>> 11) * 0x1.0p-53 < fraction;
     }
   }
