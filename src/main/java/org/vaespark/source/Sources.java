@@ -55,7 +55,7 @@ public final class Sources {
     FileStatus status = storage.status(input);
     if (status == null) {
       throw new InputFileException(
-          "input " + input + " not found: set vae.paths.input (or --input) to"
+          "input folder " + input + " not found: set vae.paths.input (or --input) to"
               + " a folder with the MNIST IDX files, a folder of images or a Parquet table");
     }
     if (status.isFile()) {
