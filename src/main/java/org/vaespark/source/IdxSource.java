@@ -75,8 +75,9 @@ final class IdxSource implements Source {
       Images.Shape shape,
       long firstId,
       int shards) {
-    IdxHeader images = IdxHeader.images(storage, imagesPath, shape);
-    IdxHeader labels = IdxHeader.labels(storage, labelsPath);
+    // Qualified paths: executors resolve them in their own working folders.
+    IdxHeader images = IdxHeader.images(storage, qualified(storage, imagesPath), shape);
+    IdxHeader labels = IdxHeader.labels(storage, qualified(storage, labelsPath));
     if (images.count != labels.count) {
       throw new InputFileException(images.path + " holds " + images.count + " images but "
           + labels.path + " holds " + labels.count
@@ -89,6 +90,10 @@ final class IdxSource implements Source {
               + " split would be empty, and nothing could be trained or evaluated on it; check the input files");
     }
     return new Split(name, images, labels, IdxRange.plan(name, images, labels, firstId, shards));
+  }
+
+  private static Path qualified(Storage storage, Path path) {
+    return storage.fs(path).makeQualified(path);
   }
 
   @Override
