@@ -26,17 +26,25 @@ mkdir -p "$2"
 out=$(cd "$2" && pwd)
 data=$out/data
 run=$out/run
-rm -rf "$data" "$run" "$out"/scale-*.log "$out"/scale-report.* "$out/jobs.tsv"
+rm -rf "$data" "$run" "$out"/scale-*.log "$out"/scale-*.time "$out"/scale-report.* "$out/jobs.tsv"
 vae() { "$root/deploy/vae-local.sh" "$@"; }
 log() { printf '[scale %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 # Runs a command with its output in $out/scale-NAME.log, sampling the peak resident memory (VmHWM) of its process
-# and children while it runs; appends "NAME exit wall_seconds peak_mb" to jobs.tsv.
+# and children while it runs (GNU time's exact maximum and the CPU seconds when /usr/bin/time exists); appends
+# "NAME exit wall_seconds peak_mb cpu_seconds" to jobs.tsv. CPU seconds show the cost when other work shares the
+# machine, which wall time does not.
+gnu_time=""
+[ -x /usr/bin/time ] && /usr/bin/time -f '%M' true 2>/dev/null && gnu_time=/usr/bin/time
 job() {
   local name=$1; shift
-  local start peak=0 pid kb code=0
+  local start peak=0 pid kb code=0 cpu=null
   start=$(date +%s.%N)
-  "$@" > "$out/scale-$name.log" 2>&1 &
+  if [ -n "$gnu_time" ]; then
+    "$gnu_time" -f '%M %U %S' -o "$out/scale-$name.time" "$@" > "$out/scale-$name.log" 2>&1 &
+  else
+    "$@" > "$out/scale-$name.log" 2>&1 &
+  fi
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     for p in $pid $(pgrep -P "$pid" 2>/dev/null || true); do
@@ -46,9 +54,14 @@ job() {
     sleep 0.2
   done
   wait "$pid" || code=$?
-  awk -v n="$name" -v c="$code" -v s="$start" -v e="$(date +%s.%N)" -v p="$peak" \
-    'BEGIN { printf "%s\t%d\t%.2f\t%.0f\n", n, c, e - s, p / 1024 }' >> "$out/jobs.tsv"
-  log "$name: exit $code, $(tail -n 1 "$out/jobs.tsv" | cut -f3) s, peak resident memory $(tail -n 1 "$out/jobs.tsv" | cut -f4) MB"
+  if [ -s "$out/scale-$name.time" ]; then
+    read -r kb user sys < <(tail -n 1 "$out/scale-$name.time")
+    [ "${kb:-0}" -gt "$peak" ] && peak=$kb
+    cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.1f", u + s }')
+  fi
+  awk -v n="$name" -v c="$code" -v s="$start" -v e="$(date +%s.%N)" -v p="$peak" -v cpu="$cpu" \
+    'BEGIN { printf "%s\t%d\t%.2f\t%.0f\t%s\n", n, c, e - s, p / 1024, cpu }' >> "$out/jobs.tsv"
+  log "$name: exit $code, $(tail -n 1 "$out/jobs.tsv" | cut -f3) s ($cpu CPU s), peak resident memory $(tail -n 1 "$out/jobs.tsv" | cut -f4) MB"
   if [ "$code" -ne 0 ]; then
     log "last lines of $out/scale-$name.log:"; tail -n 5 "$out/scale-$name.log"
   fi
@@ -79,12 +92,13 @@ cat > "$out/scale-report.json" <<EOF
   "data_bytes": ${data_bytes:-0},
   "machine": {"cores": $(nproc), "memory_gb": $(awk '/MemTotal/ {printf "%.0f", $2 / 1048576}' /proc/meminfo), "cpu": "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"},
   "heap": "${VAE_HEAP:-4g (default)}",
+  "load_average_at_end": "$(cut -d' ' -f1-3 /proc/loadavg)",
   "commit": "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)",
   "jobs": {
-    "tile": {"exit": $(field tile 2), "seconds": $(field tile 3), "peak_rss_mb": $(field tile 4)},
-    "prepare": {"exit": $(field prepare 2), "seconds": $(field prepare 3), "peak_rss_mb": $(field prepare 4), "images_per_second": $(num "$prepare_rate")},
-    "train_one_epoch": {"exit": $(field train 2), "seconds": $(field train 3), "peak_rss_mb": $(field train 4), "examples_per_second": $(num "$train_rate")},
-    "generate": {"exit": $(field generate 2), "seconds": $(field generate 3), "peak_rss_mb": $(field generate 4), "images_per_second": $(num "$generate_rate"), "embedding_examples_per_second": $(num "$embedding_rate")}
+    "tile": {"exit": $(field tile 2), "seconds": $(field tile 3), "cpu_seconds": $(field tile 5), "peak_rss_mb": $(field tile 4)},
+    "prepare": {"exit": $(field prepare 2), "seconds": $(field prepare 3), "cpu_seconds": $(field prepare 5), "peak_rss_mb": $(field prepare 4), "images_per_second": $(num "$prepare_rate")},
+    "train_one_epoch": {"exit": $(field train 2), "seconds": $(field train 3), "cpu_seconds": $(field train 5), "peak_rss_mb": $(field train 4), "examples_per_second": $(num "$train_rate")},
+    "generate": {"exit": $(field generate 2), "seconds": $(field generate 3), "cpu_seconds": $(field generate 5), "peak_rss_mb": $(field generate 4), "images_per_second": $(num "$generate_rate"), "embedding_examples_per_second": $(num "$embedding_rate")}
   }
 }
 EOF
@@ -98,12 +112,14 @@ EOF
   echo "wall time includes its start-up; the rate is the job's own (prepare: its summary, train: the epoch's log line,"
   echo "generate: all images over its time, and its embeddings alone)."
   echo
-  echo "| job | exit | wall s | images/s | peak resident memory |"
-  echo "| --- | --- | --- | --- | --- |"
-  echo "| tile (TiledIdx) | $(field tile 2) | $(field tile 3) | | $(field tile 4) MB |"
-  echo "| prepare | $(field prepare 2) | $(field prepare 3) | ${prepare_rate:-n/a} | $(field prepare 4) MB |"
-  echo "| train, one epoch | $(field train 2) | $(field train 3) | ${train_rate:-n/a} (examples/s) | $(field train 4) MB |"
-  echo "| generate | $(field generate 2) | $(field generate 3) | ${generate_rate:-n/a} (embeddings ${embedding_rate:-n/a}) | $(field generate 4) MB |"
+  echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine slows every figure)."
+  echo
+  echo "| job | exit | wall s | CPU s | images/s | peak resident memory |"
+  echo "| --- | --- | --- | --- | --- | --- |"
+  echo "| tile (TiledIdx) | $(field tile 2) | $(field tile 3) | $(field tile 5) | | $(field tile 4) MB |"
+  echo "| prepare | $(field prepare 2) | $(field prepare 3) | $(field prepare 5) | ${prepare_rate:-n/a} | $(field prepare 4) MB |"
+  echo "| train, one epoch | $(field train 2) | $(field train 3) | $(field train 5) | ${train_rate:-n/a} (examples/s) | $(field train 4) MB |"
+  echo "| generate | $(field generate 2) | $(field generate 3) | $(field generate 5) | ${generate_rate:-n/a} (embeddings ${embedding_rate:-n/a}) | $(field generate 4) MB |"
 } > "$out/scale-report.md"
 
 if [ "${SCALE_KEEP:-0}" != "1" ]; then
