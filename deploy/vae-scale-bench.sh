@@ -27,7 +27,6 @@ out=$(cd "$2" && pwd)
 data=$out/data
 run=$out/run
 rm -rf "$data" "$run" "$out"/scale-*.log "$out"/scale-*.time "$out"/scale-report.* "$out/jobs.tsv"
-vae() { "$root/deploy/vae-local.sh" "$@"; }
 log() { printf '[scale %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 # Runs a command with its output in $out/scale-NAME.log, sampling the peak resident memory (VmHWM) of its process
@@ -69,10 +68,11 @@ job() {
 }
 
 log "tiling $source_dir to $n images in $data"
-job tile env VAE_MAIN=org.vaespark.bench.TiledIdx "$root/deploy/vae-local.sh" "$source_dir" "$n" "$data"
-job prepare vae prepare --input "$data" --output "$run" --overwrite
-job train vae train --output "$run" --overwrite --set vae.training.epochs=1
-job generate vae generate --output "$run" --overwrite
+vae=$root/deploy/vae-local.sh
+job tile env VAE_MAIN=org.vaespark.bench.TiledIdx "$vae" "$source_dir" "$n" "$data"
+job prepare "$vae" prepare --input "$data" --output "$run" --overwrite
+job train "$vae" train --output "$run" --overwrite --set vae.training.epochs=1
+job generate "$vae" generate --output "$run" --overwrite
 
 field() { awk -F'\t' -v n="$1" -v c="$2" '$1 == n { print $c }' "$out/jobs.tsv"; }
 # images/s as the jobs report them: prepare's summary, the epoch's log line, generate's summary (all images over
