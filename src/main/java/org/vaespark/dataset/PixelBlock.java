@@ -3,9 +3,8 @@ package org.vaespark.dataset;
 import java.io.Serializable;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.vaespark.runtime.NativeArrays;
 
 /**
  * One worker's share of a split: the original pixel bytes of its examples, row after row (784 bytes each for
@@ -15,6 +14,9 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class PixelBlock implements Serializable {
   private static final long serialVersionUID = 1L;
+  /** A block without rows (a worker that got no examples). */
+  public static final PixelBlock EMPTY = new PixelBlock(List.of());
+
   private final byte[] pixels;
   private final int rows;
   private final int width;
@@ -64,12 +66,28 @@ public final class PixelBlock implements Serializable {
 
   /** Minibatch {@code index} of size {@code batchSize} in the given order, as [n, pixels] floats in [0, 1]. */
   public INDArray batch(int[] order, int index, int batchSize) {
+    float[] out = new float[rowsOf(index, batchSize) * width];
+    int n = toUnitFloats(order, index, batchSize, out);
+    return NativeArrays.floats(out, n * width, n, width);
+  }
+
+  /** Pixels per example (the dataset's rows x cols). */
+  public int width() {
+    return width;
+  }
+
+  /** Rows in minibatch {@code index} of size {@code batchSize}. */
+  public int rowsOf(int index, int batchSize) {
+    return Math.max(0, Math.min(batchSize, rows - index * batchSize));
+  }
+
+  /** Minibatch {@code index} as floats in [0, 1], row after row, into {@code out}; returns its rows. */
+  int toUnitFloats(int[] order, int index, int batchSize, float[] out) {
     int from = index * batchSize;
-    int n = Math.min(batchSize, rows - from);
-    float[] out = new float[n * width];
+    int n = rowsOf(index, batchSize);
     for (int r = 0; r < n; r++) {
       Images.toUnitFloats(pixels, order[from + r] * width, width, out, r * width);
     }
-    return Nd4j.create(out, new long[] {n, width}, DataType.FLOAT);
+    return n;
   }
 }

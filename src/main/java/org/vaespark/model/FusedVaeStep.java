@@ -9,8 +9,10 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.variational.VariationalAutoencoder;
 import org.deeplearning4j.nn.params.VariationalAutoencoderParamInitializer;
 import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.AdamUpdater;
 import org.nd4j.linalg.learning.config.Adam;
@@ -31,6 +33,7 @@ public final class FusedVaeStep implements TrainingStep {
   private final INDArray updaterState;
   private final INDArray gradient;
   private final IActivation activation;
+  private final boolean plainRelu;
   private final List<INDArray[]> encoder = new ArrayList<>(); // {W, b, dW, db}
   private final List<INDArray[]> decoder = new ArrayList<>();
   private final INDArray[] mean;
@@ -63,6 +66,7 @@ public final class FusedVaeStep implements TrainingStep {
     this.updaterState = updaterState;
     this.gradient = Nd4j.create(params.dataType(), params.shape());
     this.activation = vae.getActivationFn();
+    this.plainRelu = new ActivationReLU().equals(activation);
     VariationalAutoencoderParamInitializer init =
         VariationalAutoencoderParamInitializer.getInstance();
     Map<String, INDArray> p = init.getGradientsFromFlattened(layerConf, params);
@@ -165,7 +169,7 @@ public final class FusedVaeStep implements TrainingStep {
     INDArray delta = Transforms.sigmoid(b.logits, false).subi(x).muli(scale);
     INDArray upstream = backward(output, decoded, delta, b.decGrad[decoder.size() - 1]);
     for (int i = decoder.size() - 1; i >= 0; i--) {
-      INDArray dPre = activation.backprop(b.decPre[i], upstream).getFirst();
+      INDArray dPre = backpropActivation(b.decPre[i], upstream);
       INDArray input = i == 0 ? b.z : b.decOut[i - 1];
       upstream = backward(decoder.get(i), input, dPre, i == 0 ? b.dz : b.decGrad[i - 1]);
     }
@@ -189,13 +193,25 @@ public final class FusedVaeStep implements TrainingStep {
     Nd4j.gemm(dMu, mean[0], dH, false, true, 1.0, 0.0);
     Nd4j.gemm(dLv, logVar[0], dH, false, true, 1.0, 1.0);
     for (int i = encoder.size() - 1; i >= 0; i--) {
-      INDArray dPre = activation.backprop(b.encPre[i], dH).getFirst();
+      INDArray dPre = backpropActivation(b.encPre[i], dH);
       if (i == 0) {
         weightGradients(encoder.get(i), x, dPre); // nothing needs the gradient of the input pixels
       } else {
         dH = backward(encoder.get(i), b.encOut[i - 1], dPre, b.encGrad[i - 1]);
       }
     }
+  }
+
+  /**
+   * dL/dpre from dL/dout through the hidden activation. For plain ReLU, in place over {@code upstream} (a work
+   * buffer the caller no longer needs); other activations go through DL4J's backprop, which allocates.
+   */
+  private INDArray backpropActivation(INDArray pre, INDArray upstream) {
+    if (plainRelu) {
+      Nd4j.exec(new RectifiedLinearDerivative(pre, upstream, upstream));
+      return upstream;
+    }
+    return activation.backprop(pre, upstream).getFirst();
   }
 
   /** out := act(in W + b), with the pre-activation kept in {@code pre}. */

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.vaespark.cli.VaeCli;
 
@@ -35,6 +36,19 @@ public final class CliProcess implements AutoCloseable {
   /** Any main class in a JVM of its own, with this JVM's classpath and options plus {@code jvmOptions}. */
   public static CliProcess startMain(
       Path log, List<String> jvmOptions, Class<?> main, String... args) {
+    return startMain(log, jvmOptions, Map.of(), main, args);
+  }
+
+  /**
+   * As {@link #startMain(Path, List, Class, String...)}, with environment variables changed: a null value removes
+   * the variable from the environment the child inherits.
+   */
+  public static CliProcess startMain(
+      Path log,
+      List<String> jvmOptions,
+      Map<String, String> environment,
+      Class<?> main,
+      String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -49,10 +63,16 @@ public final class CliProcess implements AutoCloseable {
     command.add(main.getName());
     command.addAll(List.of(args));
     try {
-      Process process = new ProcessBuilder(command)
-          .redirectErrorStream(true)
-          .redirectOutput(log.toFile())
-          .start();
+      ProcessBuilder builder =
+          new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+      environment.forEach((name, value) -> {
+        if (value == null) {
+          builder.environment().remove(name);
+        } else {
+          builder.environment().put(name, value);
+        }
+      });
+      Process process = builder.start();
       return new CliProcess(process, log);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + command, e);
