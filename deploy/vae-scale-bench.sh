@@ -91,7 +91,7 @@ cat > "$out/scale-report.json" <<EOF
   "source": "$source_dir",
   "data_bytes": ${data_bytes:-0},
   "machine": {"cores": $(nproc), "memory_gb": $(awk '/MemTotal/ {printf "%.0f", $2 / 1048576}' /proc/meminfo), "cpu": "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"},
-  "heap": "${VAE_HEAP:-4g (default)}",
+  "heap": "${VAE_HEAP:-the default of deploy/vae-local.sh}",
   "load_average_at_end": "$(cut -d' ' -f1-3 /proc/loadavg)",
   "commit": "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)",
   "jobs": {
@@ -107,7 +107,7 @@ EOF
   echo "# Scale benchmark: $n images"
   echo
   echo "Tiled from \`$source_dir\` ($(awk -v b="${data_bytes:-0}" 'BEGIN { printf "%.2f", b / 1e9 }') GB of uncompressed IDX), $(nproc) cores,"
-  echo "heap ${VAE_HEAP:-4g, the default of the launcher}, commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)."
+  echo "heap ${VAE_HEAP:-the default of deploy/vae-local.sh}, commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)."
   echo "Each job is one JVM through \`deploy/vae-local.sh\` (local mode: its executors run inside the driver's JVM);"
   echo "wall time includes its start-up; the rate is the job's own (prepare: its summary, train: the epoch's log line,"
   echo "generate: all images over its time, and its embeddings alone)."

@@ -92,14 +92,14 @@ final class OutOfMemory {
           ? "-Dorg.bytedeco.javacpp.maxphysicalbytes in spark.executor.extraJavaOptions (with"
               + " spark.executor.memoryOverhead to match)"
           : "VAE_OFFHEAP (" + LAUNCHER
-              + ", default 6G; it sets org.bytedeco.javacpp.maxphysicalbytes),"
+              + "; it sets org.bytedeco.javacpp.maxphysicalbytes),"
               + " or -Dorg.bytedeco.javacpp.maxphysicalbytes in spark.driver.extraJavaOptions";
     }
     if (offHeap(error)) {
       return executor
           ? "-Dorg.bytedeco.javacpp.maxbytes in spark.executor.extraJavaOptions (with"
               + " spark.executor.memoryOverhead to match)"
-          : "VAE_OFFHEAP (" + LAUNCHER + ", default 6G; it sets org.bytedeco.javacpp.maxbytes), or"
+          : "VAE_OFFHEAP (" + LAUNCHER + "; it sets org.bytedeco.javacpp.maxbytes), or"
               + " -Dorg.bytedeco.javacpp.maxbytes in spark.driver.extraJavaOptions";
     }
     if (error.contains("Direct buffer memory")) {
@@ -112,7 +112,7 @@ final class OutOfMemory {
     }
     return executor
         ? "spark.executor.memory"
-        : "VAE_HEAP (" + LAUNCHER + ", default 4g), or spark-submit --driver-memory";
+        : "VAE_HEAP (" + LAUNCHER + "), or spark-submit --driver-memory";
   }
 
   private static boolean offHeap(String error) {
