@@ -5,6 +5,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.nd4j.linalg.factory.Nd4jBackend;
 import org.vaespark.error.ExitCode;
+import org.vaespark.error.OutOfMemoryException;
 import org.vaespark.error.VaeException;
 import org.vaespark.runtime.NativeBuilds;
 import picocli.CommandLine;
@@ -12,8 +13,9 @@ import picocli.CommandLine.ParameterException;
 
 /**
  * The one place that turns a failure into an exit code and a message. A {@link VaeException} carries its own
- * code and a message that says what to do; a native library that would not load anywhere in the cause chain
- * (driver or executor) is a missing backend; anything else is a bug and gets its stack trace.
+ * code and a message that says what to do; memory that ran out anywhere in the cause chain (driver or executor)
+ * is named with the setting to raise ({@link OutOfMemory}); a native library that would not load anywhere in the
+ * cause chain is a missing backend; anything else is a bug and gets its stack trace.
  */
 final class ExitCodes {
   private ExitCodes() {}
@@ -25,6 +27,9 @@ final class ExitCodes {
     VaeException known = known(failure);
     if (known != null) {
       return known.exitCode();
+    }
+    if (OutOfMemory.find(failure, null) != null) {
+      return ExitCode.OUT_OF_MEMORY;
     }
     return backendFailure(failure) != null ? ExitCode.NO_BACKEND : ExitCode.FAILURE;
   }
@@ -57,6 +62,10 @@ final class ExitCodes {
 
   /** Prints what the user needs to act on {@code failure} and returns the code to exit with. */
   static int report(Throwable failure, PrintWriter err) {
+    OutOfMemoryException outOfMemory = OutOfMemory.find(failure, null);
+    if (!(failure instanceof VaeException) && outOfMemory != null) {
+      failure = outOfMemory;
+    }
     ExitCode code = of(failure);
     VaeException known = known(failure);
     if (known != null) {

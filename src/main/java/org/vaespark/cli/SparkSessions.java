@@ -33,6 +33,15 @@ public final class SparkSessions {
     for (Map.Entry<String, String> entry : settings.spark().conf().entrySet()) {
       conf.setIfMissing(entry.getKey(), entry.getValue());
     }
+    if (conf.get("spark.master").startsWith("local")) {
+      // Tasks run in this JVM: Spark's executor would exit with code 52 (and no message of ours) on
+      // an
+      // OutOfMemoryError in a task; with depth 0 the task fails like any other and the failure
+      // reaches the
+      // driver, which names what ran out (exit code 6). On a cluster an executor still exits, and
+      // is replaced.
+      conf.setIfMissing("spark.executor.killOnFatalError.depth", "0");
+    }
     addPlugin(conf, NativeBuildPlugin.class.getName());
     conf.set(OpenBlasCores.SPARK_CONF, settings.nativeBackend().openblasCore());
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();

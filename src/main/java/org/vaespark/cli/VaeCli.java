@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.factory.Nd4j;
 import org.vaespark.config.Settings;
+import org.vaespark.error.OutOfMemoryException;
 import org.vaespark.error.SettingsException;
 import org.vaespark.evaluate.EvaluateJob;
 import org.vaespark.generate.GenerateJob;
@@ -35,7 +36,13 @@ import picocli.CommandLine.Mixin;
     })
 public final class VaeCli {
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    int code;
+    try {
+      code = commandLine().execute(args);
+    } catch (Throwable e) { // an Error (out of memory) that picocli does not hand to the handler
+      code = ExitCodes.report(e, new PrintWriter(System.err, true));
+    }
+    System.exit(code);
   }
 
   public static CommandLine commandLine() {
@@ -70,6 +77,13 @@ public final class VaeCli {
             JobContext.of(spark, settings),
             options.overwrite,
             spec.commandLine().getOut());
+      } catch (Exception | Error e) { // SparkException is checked in Java's eyes
+        OutOfMemoryException outOfMemory =
+            OutOfMemory.find(e, spark.sparkContext().isLocal());
+        if (outOfMemory != null) {
+          throw outOfMemory;
+        }
+        throw e;
       } finally {
         if (!existing) {
           spark.stop();

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.vaespark.error.SettingsException;
 
 /** Typed, range-checked reads of single configuration values; each failure names the key and what is allowed. */
@@ -67,6 +69,36 @@ final class ConfigValues {
           path + " = " + value + " is out of range: expected a number in [0, 1)");
     }
     return value;
+  }
+
+  /** A share strictly between 0 and 1. */
+  static double openFraction(Config c, String path) {
+    double value = c.getDouble(path);
+    if (!(value > 0 && value < 1)) {
+      throw new SettingsException(
+          path + " = " + value + " is out of range: expected a number in (0, 1), e.g. 0.2");
+    }
+    return value;
+  }
+
+  private static final Pattern IMAGE_SIZE =
+      Pattern.compile("\\s*(\\d{1,5})\\s*[xX]\\s*(\\d{1,5})\\s*");
+  static final int MAX_IMAGE_SIDE = 1024;
+
+  /** An image size written "HEIGHTxWIDTH" (rows x columns), e.g. "28x28" or "64x64"; each side in [1, 1024]. */
+  static int[] imageSize(Config c, String path) {
+    String value = c.getString(path);
+    Matcher m = IMAGE_SIZE.matcher(value);
+    if (m.matches()) {
+      int rows = Integer.parseInt(m.group(1));
+      int cols = Integer.parseInt(m.group(2));
+      if (rows >= 1 && cols >= 1 && rows <= MAX_IMAGE_SIDE && cols <= MAX_IMAGE_SIDE) {
+        return new int[] {rows, cols};
+      }
+    }
+    throw new SettingsException(path + " = \"" + value
+        + "\" is not an image size: expected HEIGHTxWIDTH in pixels, each in [1, " + MAX_IMAGE_SIDE
+        + "], e.g. \"28x28\" or \"64x64\"");
   }
 
   static double nonNegative(Config c, String path) {

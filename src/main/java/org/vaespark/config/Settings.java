@@ -41,9 +41,34 @@ public record Settings(
       String evaluation)
       implements Serializable {}
 
-  public record PrepareSettings(int shards) implements Serializable {}
+  /**
+   * How {@code prepare} reads its input and shapes the dataset: Parquet files per split ({@code shards}, for IDX
+   * input also the byte ranges read in parallel), what the input is ({@code inputKind}: auto, idx, image-folder,
+   * parquet), the dataset's image size ({@code imageRows} x {@code imageCols}, 28 x 28 unless set), the share of
+   * examples held out when the input carries no split ({@code testFraction}), where an image folder's labels come
+   * from ({@code folderLabels}: auto, subfolders, none) and the columns of a Parquet table.
+   */
+  public record PrepareSettings(
+      int shards,
+      String inputKind,
+      int imageRows,
+      int imageCols,
+      double testFraction,
+      String folderLabels,
+      ParquetColumns parquet)
+      implements Serializable {
+    public static final String AUTO = "auto";
+    public static final String IDX = "idx";
+    public static final String IMAGE_FOLDER = "image-folder";
+    public static final String PARQUET = "parquet";
+    public static final String SUBFOLDERS = "subfolders";
+    public static final String NONE = "none";
+  }
 
-  /** Architecture of the VAE: input size is fixed by MNIST (28 x 28 = 784). */
+  /** The columns of a Parquet input: the image, the label ("" for none) and the split ("" for none). */
+  public record ParquetColumns(String image, String label, String split) implements Serializable {}
+
+  /** Architecture of the VAE; its input size is the dataset's image size (from the dataset's manifest). */
   public record ModelSettings(
       List<Integer> encoderLayerSizes,
       List<Integer> decoderLayerSizes,

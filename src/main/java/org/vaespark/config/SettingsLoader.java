@@ -3,11 +3,13 @@ package org.vaespark.config;
 import static org.vaespark.config.ConfigValues.activation;
 import static org.vaespark.config.ConfigValues.doubleIn;
 import static org.vaespark.config.ConfigValues.fraction;
+import static org.vaespark.config.ConfigValues.imageSize;
 import static org.vaespark.config.ConfigValues.intIn;
 import static org.vaespark.config.ConfigValues.layerSizes;
 import static org.vaespark.config.ConfigValues.nonBlank;
 import static org.vaespark.config.ConfigValues.nonNegative;
 import static org.vaespark.config.ConfigValues.oneOf;
+import static org.vaespark.config.ConfigValues.openFraction;
 import static org.vaespark.config.ConfigValues.positiveDuration;
 import static org.vaespark.config.ConfigValues.positiveSamples;
 
@@ -143,7 +145,7 @@ public final class SettingsLoader {
     return new Settings(
         spark(c),
         paths(c),
-        new Settings.PrepareSettings(intIn(c, "vae.prepare.shards", 1, 10_000)),
+        prepare(c),
         model(c),
         training(c),
         generate(c),
@@ -170,6 +172,34 @@ public final class SettingsLoader {
         nonBlank(c, "vae.paths.generated"),
         nonBlank(c, "vae.paths.checkpoints"),
         nonBlank(c, "vae.paths.evaluation"));
+  }
+
+  private static Settings.PrepareSettings prepare(Config c) {
+    int[] size = imageSize(c, "vae.prepare.image-size");
+    return new Settings.PrepareSettings(
+        intIn(c, "vae.prepare.shards", 1, 10_000),
+        oneOf(
+            c,
+            "vae.prepare.input-kind",
+            Set.of(
+                Settings.PrepareSettings.AUTO,
+                Settings.PrepareSettings.IDX,
+                Settings.PrepareSettings.IMAGE_FOLDER,
+                Settings.PrepareSettings.PARQUET)),
+        size[0],
+        size[1],
+        openFraction(c, "vae.prepare.test-fraction"),
+        oneOf(
+            c,
+            "vae.prepare.image-folder.labels",
+            Set.of(
+                Settings.PrepareSettings.AUTO,
+                Settings.PrepareSettings.SUBFOLDERS,
+                Settings.PrepareSettings.NONE)),
+        new Settings.ParquetColumns(
+            nonBlank(c, "vae.prepare.parquet.image-column"),
+            c.getString("vae.prepare.parquet.label-column").trim(),
+            c.getString("vae.prepare.parquet.split-column").trim()));
   }
 
   private static Settings.ModelSettings model(Config c) {

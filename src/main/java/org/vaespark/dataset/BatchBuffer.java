@@ -15,16 +15,20 @@ public final class BatchBuffer {
   private final Map<Integer, INDArray> arrays = new HashMap<>();
   private float[] scratch = new float[0];
 
-  /** Minibatch {@code index} of size {@code batchSize} of {@code block} in the given order, as [n, 784] floats. */
+  /**
+   * Minibatch {@code index} of size {@code batchSize} of {@code block} in the given order, as [n, pixels] floats
+   * (pixels = the block's image size, 784 for 28 x 28).
+   */
   public INDArray batch(PixelBlock block, int[] order, int index, int batchSize) {
     int rows = block.rowsOf(index, batchSize);
-    if (scratch.length < rows * Images.PIXELS) {
-      scratch = new float[batchSize * Images.PIXELS];
+    int width = block.width();
+    if (scratch.length < rows * width) {
+      scratch = new float[batchSize * width];
     }
     block.toUnitFloats(order, index, batchSize, scratch);
-    INDArray array = arrays.computeIfAbsent(
-        rows, r -> Nd4j.createUninitialized(DataType.FLOAT, r, Images.PIXELS));
-    NativeArrays.bytes(array).asFloatBuffer().put(scratch, 0, rows * Images.PIXELS);
+    INDArray array =
+        arrays.computeIfAbsent(rows, r -> Nd4j.createUninitialized(DataType.FLOAT, r, width));
+    NativeArrays.bytes(array).asFloatBuffer().put(scratch, 0, rows * width);
     return array;
   }
 }

@@ -11,15 +11,19 @@ import org.apache.spark.storage.StorageLevel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.vaespark.runtime.NativeArrays;
 
-/** Pixel rows to [n, 784] float matrices, on the driver or as cached minibatches on the executors. */
+/**
+ * Pixel rows to [n, pixels] float matrices (pixels = the dataset's image size, 784 for 28 x 28), on the driver or
+ * as cached minibatches on the executors.
+ */
 public final class Minibatches {
   private Minibatches() {}
 
   /** A split of a published dataset as cached minibatches on the executors; the caller unpersists them. */
   public static JavaRDD<INDArray> cached(
       SparkSession spark, MnistDataset dataset, String split, int batchSize) {
+    int width = dataset.manifest().pixels();
     JavaRDD<INDArray> batches = pixels(dataset.read(spark, split))
-        .mapPartitions(pixels -> featureBatches(pixels, batchSize).iterator());
+        .mapPartitions(pixels -> featureBatches(pixels, batchSize, width).iterator());
     return batches.setName(split + " minibatches").persist(StorageLevel.MEMORY_AND_DISK_SER());
   }
 
@@ -28,34 +32,38 @@ public final class Minibatches {
     return split.select("pixels").javaRDD().map(row -> (byte[]) row.get(0));
   }
 
-  /** Pixel rows (784 bytes each) to an [n, 784] float matrix in [0, 1]. */
+  /** Pixel rows (of one size, 784 bytes each for 28 x 28) to an [n, pixels] float matrix in [0, 1]. */
   public static INDArray features(List<byte[]> pixels) {
-    float[] buffer = new float[pixels.size() * Images.PIXELS];
+    int width = pixels.isEmpty() ? Images.PIXELS : pixels.get(0).length;
+    float[] buffer = new float[pixels.size() * width];
     for (int i = 0; i < pixels.size(); i++) {
-      Images.toUnitFloats(pixels.get(i), buffer, i * Images.PIXELS);
+      Images.requireSize(pixels.get(i), width);
+      Images.toUnitFloats(pixels.get(i), buffer, i * width);
     }
-    return matrix(buffer, pixels.size());
+    return matrix(buffer, pixels.size(), width);
   }
 
-  /** Minibatches of {@code batchSize} rows as [n, 784] float matrices; the last may be smaller. */
-  public static List<INDArray> featureBatches(Iterator<byte[]> pixels, int batchSize) {
+  /** Minibatches of {@code batchSize} rows of {@code width} pixels as [n, width] float matrices; the last may be smaller. */
+  public static List<INDArray> featureBatches(Iterator<byte[]> pixels, int batchSize, int width) {
     List<INDArray> batches = new ArrayList<>();
-    float[] buffer = new float[batchSize * Images.PIXELS];
+    float[] buffer = new float[batchSize * width];
     int n = 0;
     while (pixels.hasNext()) {
-      Images.toUnitFloats(pixels.next(), buffer, n * Images.PIXELS);
+      byte[] example = pixels.next();
+      Images.requireSize(example, width);
+      Images.toUnitFloats(example, buffer, n * width);
       if (++n == batchSize) {
-        batches.add(matrix(buffer, n));
+        batches.add(matrix(buffer, n, width));
         n = 0;
       }
     }
     if (n > 0) {
-      batches.add(matrix(buffer, n));
+      batches.add(matrix(buffer, n, width));
     }
     return batches;
   }
 
-  private static INDArray matrix(float[] buffer, int rows) {
-    return NativeArrays.floats(buffer, rows * Images.PIXELS, rows, Images.PIXELS);
+  private static INDArray matrix(float[] buffer, int rows, int width) {
+    return NativeArrays.floats(buffer, rows * width, rows, width);
   }
 }

@@ -1,5 +1,6 @@
 package org.vaespark.dataset;
 
+import java.util.List;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
@@ -18,12 +19,13 @@ import org.vaespark.io.Storage;
  *
  * <pre>
  * &lt;dataset&gt;/_SUCCESS, manifest.json
- * &lt;dataset&gt;/train/part-*.parquet     id: long, label: int, split: string, pixels: binary (784 bytes)
+ * &lt;dataset&gt;/train/part-*.parquet     id: long, label: int, split: string, pixels: binary (rows x cols bytes)
  * &lt;dataset&gt;/test/part-*.parquet
  * </pre>
  *
- * Pixels are the original 8-bit MNIST intensities, row-major, one byte each: lossless, 4x smaller than floats,
- * and decoded to [0, 1] floats only when minibatches are built on the executors.
+ * Pixels are 8-bit grayscale intensities (for IDX input the original bytes), row-major, one byte each: lossless,
+ * 4x smaller than floats, and decoded to [0, 1] floats only when minibatches are built on the executors. The image
+ * size is the manifest's {@code rows} x {@code cols}.
  */
 public final class MnistDataset {
   public static final String TRAIN = "train";
@@ -44,17 +46,41 @@ public final class MnistDataset {
     this.manifest = manifest;
   }
 
-  /** Written next to the splits by {@code prepare}; {@code train} copies it into model metadata. */
+  /**
+   * Written next to the splits by {@code prepare}; {@code train} copies it into model metadata. {@code rows} x
+   * {@code cols} is the size of every image; {@code inputKind} what {@code prepare} read (idx, image-folder,
+   * parquet; absent in manifests of earlier versions, which read IDX files); {@code labels} the label index: null
+   * when labels are the input's own integers (IDX digits), else label i is the class named {@code labels[i]},
+   * and an empty list means unlabelled data (every label is -1).
+   */
   public record Manifest(
       String source,
       String fingerprint,
       long trainExamples,
       long testExamples,
       int rows,
-      int cols) {
+      int cols,
+      String inputKind,
+      List<String> labels) {
+    /** A manifest of IDX input, whose labels are the digits themselves. */
+    public Manifest(
+        String source,
+        String fingerprint,
+        long trainExamples,
+        long testExamples,
+        int rows,
+        int cols) {
+      this(source, fingerprint, trainExamples, testExamples, rows, cols, "idx", null);
+    }
+
     /** Pixels per example. */
     public int pixels() {
       return rows * cols;
+    }
+
+    /** The size of every image. */
+    public Images.Shape shape() {
+      return new Images.Shape(rows, cols);
     }
 
     long examples(String split) {

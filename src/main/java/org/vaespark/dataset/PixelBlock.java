@@ -4,13 +4,13 @@ import java.io.Serializable;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.vaespark.error.InputFileException;
 import org.vaespark.runtime.NativeArrays;
 
 /**
- * One worker's share of a split: the original pixel bytes of its examples, row after row (784 bytes each), kept
- * on the JVM heap where Spark's cache accounts for them (4x smaller than floats). Minibatches are cut from it in
- * a new order every epoch and turned into [n, 784] floats in [0, 1] only when a step needs them.
+ * One worker's share of a split: the original pixel bytes of its examples, row after row (784 bytes each for
+ * 28 x 28; every example has the dataset's size), kept on the JVM heap where Spark's cache accounts for them (4x
+ * smaller than floats). Minibatches are cut from it in a new order every epoch and turned into [n, pixels] floats
+ * in [0, 1] only when a step needs them.
  */
 public final class PixelBlock implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -19,17 +19,17 @@ public final class PixelBlock implements Serializable {
 
   private final byte[] pixels;
   private final int rows;
+  private final int width;
 
+  /** The examples, all of the size of the first. */
   public PixelBlock(List<byte[]> examples) {
     rows = examples.size();
-    pixels = new byte[rows * Images.PIXELS];
+    width = rows == 0 ? Images.PIXELS : examples.get(0).length;
+    pixels = new byte[rows * width];
     for (int i = 0; i < rows; i++) {
       byte[] example = examples.get(i);
-      if (example.length != Images.PIXELS) {
-        throw new InputFileException(
-            "an example has " + example.length + " pixel bytes, expected " + Images.PIXELS);
-      }
-      System.arraycopy(example, 0, pixels, i * Images.PIXELS, Images.PIXELS);
+      Images.requireSize(example, width);
+      System.arraycopy(example, 0, pixels, i * width, width);
     }
   }
 
@@ -64,11 +64,16 @@ public final class PixelBlock implements Serializable {
     return order;
   }
 
-  /** Minibatch {@code index} of size {@code batchSize} in the given order, as [n, 784] floats in [0, 1]. */
+  /** Minibatch {@code index} of size {@code batchSize} in the given order, as [n, pixels] floats in [0, 1]. */
   public INDArray batch(int[] order, int index, int batchSize) {
-    float[] out = new float[rowsOf(index, batchSize) * Images.PIXELS];
+    float[] out = new float[rowsOf(index, batchSize) * width];
     int n = toUnitFloats(order, index, batchSize, out);
-    return NativeArrays.floats(out, n * Images.PIXELS, n, Images.PIXELS);
+    return NativeArrays.floats(out, n * width, n, width);
+  }
+
+  /** Pixels per example (the dataset's rows x cols). */
+  public int width() {
+    return width;
   }
 
   /** Rows in minibatch {@code index} of size {@code batchSize}. */
@@ -81,7 +86,7 @@ public final class PixelBlock implements Serializable {
     int from = index * batchSize;
     int n = rowsOf(index, batchSize);
     for (int r = 0; r < n; r++) {
-      Images.toUnitFloats(pixels, order[from + r] * Images.PIXELS, out, r * Images.PIXELS);
+      Images.toUnitFloats(pixels, order[from + r] * width, width, out, r * width);
     }
     return n;
   }

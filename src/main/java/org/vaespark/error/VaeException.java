@@ -12,7 +12,8 @@ public abstract sealed class VaeException extends RuntimeException
         StorageException,
         TrainingDivergedException,
         NativeBuildException,
-        LockedException {
+        LockedException,
+        OutOfMemoryException {
   private static final long serialVersionUID = 1L;
 
   VaeException(String message, Throwable cause) {

@@ -113,14 +113,18 @@ public final class GenerateJob {
         embeddingSeconds[0]);
   }
 
-  /** A published model, checked against the settings. */
-  private record Trained(VaeWeights weights, String version, List<EpochMetrics> history) {}
+  /** A published model, checked against the settings, and the size of the dataset's images it takes. */
+  private record Trained(
+      VaeWeights weights, String version, List<EpochMetrics> history, Images.Shape shape) {}
 
   private Trained load(Path modelFolder, MnistDataset dataset) {
     VaeWeights weights = models.loadWeights(modelFolder, dataset);
     checkLatentSize(weights, modelFolder);
     return new Trained(
-        weights, models.loadMetadata(modelFolder).modelVersion(), models.loadMetrics(modelFolder));
+        weights,
+        models.loadMetadata(modelFolder).modelVersion(),
+        models.loadMetrics(modelFolder),
+        dataset.manifest().shape());
   }
 
   /** Writes every output into {@code staging}; returns the seconds spent on the embeddings table. */
@@ -131,8 +135,8 @@ public final class GenerateJob {
       Broadcast<VaeWeights> broadcast,
       Path staging) {
     VaeWeights weights = model.weights();
-    writeSamples(weights, model.version(), staging);
-    writeReconstructions(weights, test, staging);
+    writeSamples(weights, model.version(), model.shape(), staging);
+    writeReconstructions(weights, test, model.shape(), staging);
     double embeddingSeconds =
         writeEmbeddings(train.unionByName(test), broadcast, model.version(), staging);
     storage.writeBytes(
@@ -149,7 +153,7 @@ public final class GenerateJob {
     }
   }
 
-  private void writeSamples(VaeWeights weights, String version, Path staging) {
+  private void writeSamples(VaeWeights weights, String version, Images.Shape shape, Path staging) {
     int n = settings.generate().samples();
     INDArray z = Nd4j.randn(settings.generate().seed(), new long[] {n, weights.latentSize()})
         .castTo(DataType.FLOAT);
@@ -168,10 +172,11 @@ public final class GenerateJob {
         .write()
         .mode(SaveMode.ErrorIfExists)
         .parquet(new Path(staging, SAMPLES).toString());
-    storage.writeBytes(new Path(staging, SAMPLES_PNG), ImageGrid.png(digits, columns(n), 2));
+    storage.writeBytes(new Path(staging, SAMPLES_PNG), ImageGrid.png(digits, shape, columns(n), 2));
   }
 
-  private void writeReconstructions(VaeWeights weights, Dataset<Row> test, Path staging) {
+  private void writeReconstructions(
+      VaeWeights weights, Dataset<Row> test, Images.Shape shape, Path staging) {
     List<Row> rows = test.orderBy(col("id"))
         .select("pixels")
         .limit(settings.generate().reconstructions())
@@ -180,7 +185,7 @@ public final class GenerateJob {
         Minibatches.features(rows.stream().map(row -> (byte[]) row.get(0)).toList());
     INDArray reconstructed = weights.decode(weights.encode(x).mean());
     storage.writeBytes(
-        new Path(staging, RECONSTRUCTIONS_PNG), ImageGrid.pairs(x, reconstructed, 4));
+        new Path(staging, RECONSTRUCTIONS_PNG), ImageGrid.pairs(x, reconstructed, shape, 4));
   }
 
   /** Computes and writes the embeddings table; returns the seconds it took. */
@@ -225,8 +230,9 @@ public final class GenerateJob {
     List<LatentViews.Example> examples = new ArrayList<>(rows.size());
     for (Row row : rows) {
       float[] zMean = Embeddings.unboxed(row.getList(2));
-      float[] pixels = new float[Images.PIXELS];
-      Images.toUnitFloats((byte[]) row.get(4), pixels, 0);
+      byte[] bytes = (byte[]) row.get(4);
+      float[] pixels = new float[bytes.length];
+      Images.toUnitFloats(bytes, pixels, 0);
       examples.add(
           new LatentViews.Example(row.getLong(0), row.getInt(1), pixels, zMean, row.getDouble(3)));
     }
@@ -237,10 +243,12 @@ public final class GenerateJob {
   private void writeViews(Trained model, List<LatentViews.Example> test, Path staging) {
     VaeWeights weights = model.weights();
     storage.writeBytes(new Path(staging, SCATTER_PNG), LatentViews.scatter(test, model.version()));
-    storage.writeBytes(new Path(staging, MANIFOLD_PNG), LatentViews.manifold(weights, test));
+    Images.Shape shape = model.shape();
+    storage.writeBytes(new Path(staging, MANIFOLD_PNG), LatentViews.manifold(weights, test, shape));
     storage.writeBytes(
-        new Path(staging, INTERPOLATIONS_PNG), LatentViews.interpolations(weights, test));
-    storage.writeBytes(new Path(staging, ANOMALIES_PNG), LatentViews.anomalies(weights, test));
+        new Path(staging, INTERPOLATIONS_PNG), LatentViews.interpolations(weights, test, shape));
+    storage.writeBytes(
+        new Path(staging, ANOMALIES_PNG), LatentViews.anomalies(weights, test, shape));
   }
 
   private static int columns(int n) {

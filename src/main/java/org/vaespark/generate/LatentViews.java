@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dimensionalityreduction.PCA;
 import org.nd4j.linalg.factory.Nd4j;
+import org.vaespark.dataset.Images;
 import org.vaespark.model.VaeWeights;
 
 /**
@@ -21,6 +22,8 @@ final class LatentViews {
   private static final int MANIFOLD_SIDE = 15;
   private static final int INTERPOLATION_STEPS = 10;
   private static final int PER_END = 2;
+  /** Rows of the interpolation and anomaly pictures: one per label, MNIST's ten at most. */
+  private static final int MAX_ROWS = 10;
 
   private LatentViews() {}
 
@@ -29,7 +32,7 @@ final class LatentViews {
    * z of 2 dimensions over z itself, for more along the two principal directions of the test embeddings,
    * scaled by their spread, with the other directions at the mean.
    */
-  static byte[] manifold(VaeWeights weights, List<Example> test) {
+  static byte[] manifold(VaeWeights weights, List<Example> test, Images.Shape shape) {
     int d = weights.latentSize();
     INDArray means = Nd4j.create(zMeans(test)).castTo(DataType.DOUBLE);
     INDArray centre = means.mean(0).reshape(1, d);
@@ -56,37 +59,56 @@ final class LatentViews {
         z.putRow((long) row * MANIFOLD_SIDE + col, centre.add(axes[0].mul(u)).addi(axes[1].mul(v)));
       }
     }
-    return ImageGrid.png(weights.decode(z.castTo(DataType.FLOAT)), MANIFOLD_SIDE, 2);
+    return ImageGrid.png(weights.decode(z.castTo(DataType.FLOAT)), shape, MANIFOLD_SIDE, 2);
   }
 
-  /** Rows of digits decoded along the line between the latent means of a test digit of label r and one of r + 1. */
-  static byte[] interpolations(VaeWeights weights, List<Example> test) {
+  /**
+   * Rows of images decoded along the line between the latent means of the first test example of label r and of
+   * the next label present (for MNIST, of r + 1); with fewer than two labels (unlabelled data), between
+   * consecutive test examples.
+   */
+  static byte[] interpolations(VaeWeights weights, List<Example> test, Images.Shape shape) {
     int d = weights.latentSize();
-    List<INDArray> rows = new ArrayList<>();
-    for (int label = 0; label < 10; label++) {
-      Example from = firstOf(test, label);
-      Example to = firstOf(test, (label + 1) % 10);
-      if (from == null || to == null) {
-        continue;
+    List<Integer> labels = labels(test);
+    List<Example[]> ends = new ArrayList<>();
+    if (labels.size() >= 2) {
+      for (int i = 0; i < labels.size(); i++) {
+        ends.add(new Example[] {
+          firstOf(test, labels.get(i)), firstOf(test, labels.get((i + 1) % labels.size()))
+        });
       }
-      INDArray a = Nd4j.create(from.zMean(), new long[] {1, d}, DataType.FLOAT);
-      INDArray b = Nd4j.create(to.zMean(), new long[] {1, d}, DataType.FLOAT);
+    } else {
+      List<Example> byId =
+          test.stream().sorted(Comparator.comparingLong(Example::id)).toList();
+      for (int i = 0; i + 1 < byId.size() && ends.size() < MAX_ROWS; i += 2) {
+        ends.add(new Example[] {byId.get(i), byId.get(i + 1)});
+      }
+    }
+    List<INDArray> rows = new ArrayList<>();
+    for (Example[] pair : ends) {
+      INDArray a = Nd4j.create(pair[0].zMean(), new long[] {1, d}, DataType.FLOAT);
+      INDArray b = Nd4j.create(pair[1].zMean(), new long[] {1, d}, DataType.FLOAT);
       for (int s = 0; s < INTERPOLATION_STEPS; s++) {
         double t = s / (double) (INTERPOLATION_STEPS - 1);
         rows.add(a.mul(1 - t).addi(b.mul(t)));
       }
     }
-    return ImageGrid.png(weights.decode(Nd4j.vstack(rows)), INTERPOLATION_STEPS, 2);
+    return ImageGrid.png(weights.decode(Nd4j.vstack(rows)), shape, INTERPOLATION_STEPS, 2);
+  }
+
+  /** The labels of the test examples, in order, at most {@value #MAX_ROWS} (one row each in a picture). */
+  private static List<Integer> labels(List<Example> test) {
+    return test.stream().map(Example::label).distinct().sorted().limit(MAX_ROWS).toList();
   }
 
   /**
-   * One row per label: the {@value #PER_END} least likely test digits by log p(x), then the {@value #PER_END}
-   * most likely, each followed by its reconstruction (decoded at its latent mean).
+   * One row per label (at most {@value #MAX_ROWS}; one row for unlabelled data): the {@value #PER_END} least likely
+   * test examples by log p(x), then the {@value #PER_END} most likely, each followed by its reconstruction
+   * (decoded at its latent mean).
    */
-  static byte[] anomalies(VaeWeights weights, List<Example> test) {
+  static byte[] anomalies(VaeWeights weights, List<Example> test, Images.Shape shape) {
     List<Example> chosen = new ArrayList<>();
-    for (int label = 0; label < 10; label++) {
-      int l = label;
+    for (int l : labels(test)) {
       List<Example> ofLabel = test.stream()
           .filter(e -> e.label() == l)
           .sorted(Comparator.comparingDouble(Example::logPx))
@@ -105,7 +127,7 @@ final class LatentViews {
       x.putRow(i, Nd4j.createFromArray(chosen.get(i).pixels()));
       z.putRow(i, Nd4j.createFromArray(chosen.get(i).zMean()));
     }
-    return ImageGrid.pairs(x, weights.decode(z), 2 * PER_END);
+    return ImageGrid.pairs(x, weights.decode(z), shape, 2 * PER_END);
   }
 
   private static Example firstOf(List<Example> test, int label) {

@@ -3,6 +3,7 @@ package org.vaespark.generate;
 import java.awt.Color;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -44,7 +45,7 @@ final class Plots {
     return png(chart);
   }
 
-  /** Two-dimensional points coloured by digit label. */
+  /** Two-dimensional points coloured by label (the colours repeat after ten labels; -1 is "no label"). */
   static byte[] scatterByLabel(
       double[][] points, int[] labels, String title, String xTitle, String yTitle) {
     XYChart chart = new XYChartBuilder()
@@ -56,7 +57,9 @@ final class Plots {
         .build();
     chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
     chart.getStyler().setMarkerSize(4);
-    for (int label = 0; label <= 9; label++) {
+    int[] present = Arrays.stream(labels).distinct().sorted().toArray();
+    for (int k = 0; k < present.length; k++) {
+      int label = present[k];
       List<Double> xs = new ArrayList<>();
       List<Double> ys = new ArrayList<>();
       for (int i = 0; i < labels.length; i++) {
@@ -65,11 +68,9 @@ final class Plots {
           ys.add(points[i][1]);
         }
       }
-      if (!xs.isEmpty()) {
-        XYSeries series = chart.addSeries(String.valueOf(label), xs, ys);
-        series.setMarker(SeriesMarkers.CIRCLE);
-        series.setMarkerColor(LABEL_COLORS[label]);
-      }
+      XYSeries series = chart.addSeries(label < 0 ? "no label" : String.valueOf(label), xs, ys);
+      series.setMarker(SeriesMarkers.CIRCLE);
+      series.setMarkerColor(LABEL_COLORS[k % LABEL_COLORS.length]);
     }
     return png(chart);
   }

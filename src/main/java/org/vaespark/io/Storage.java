@@ -188,6 +188,15 @@ public final class Storage {
     }
   }
 
+  /** Renames a file or folder; fails, naming both, if the file system refuses. */
+  public void rename(Path from, Path to) {
+    try {
+      rename(fs(from), from, to);
+    } catch (IOException e) {
+      throw new StorageException("cannot rename " + from + " to " + to + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Renames; false if the file system refused (another process renamed it first, for one). */
   public boolean renameQuietly(Path from, Path to) {
     try {

@@ -23,8 +23,15 @@ import org.vaespark.dataset.Images;
 public final class VaeNetworks {
   private VaeNetworks() {}
 
+  /** The network for MNIST-sized input (28 x 28 = 784 pixels). */
   public static MultiLayerConfiguration configuration(
       Settings.ModelSettings model, double learningRate, long seed) {
+    return configuration(model, learningRate, seed, Images.PIXELS);
+  }
+
+  /** The network for images of {@code inputSize} pixels (the dataset's rows x cols). */
+  public static MultiLayerConfiguration configuration(
+      Settings.ModelSettings model, double learningRate, long seed, int inputSize) {
     VariationalAutoencoder vae = new VariationalAutoencoder.Builder()
         .activation(activation(model.activation()))
         .encoderLayerSizes(toArray(model.encoderLayerSizes()))
@@ -32,7 +39,7 @@ public final class VaeNetworks {
         .pzxActivationFunction(Activation.IDENTITY)
         .reconstructionDistribution(new BernoulliReconstructionDistribution(Activation.SIGMOID))
         .numSamples(1)
-        .nIn(Images.PIXELS)
+        .nIn(inputSize)
         .nOut(model.latentSize())
         .build();
     return new NeuralNetConfiguration.Builder()
@@ -45,10 +52,17 @@ public final class VaeNetworks {
         .build();
   }
 
+  /** A new network for MNIST-sized input (28 x 28 = 784 pixels). */
   public static MultiLayerNetwork create(
       Settings.ModelSettings model, Settings.TrainingSettings training) {
-    MultiLayerNetwork network =
-        new MultiLayerNetwork(configuration(model, training.learningRate(), training.seed()));
+    return create(model, training, Images.PIXELS);
+  }
+
+  /** A new network for images of {@code inputSize} pixels (the dataset's rows x cols). */
+  public static MultiLayerNetwork create(
+      Settings.ModelSettings model, Settings.TrainingSettings training, int inputSize) {
+    MultiLayerNetwork network = new MultiLayerNetwork(
+        configuration(model, training.learningRate(), training.seed(), inputSize));
     network.init();
     return network;
   }

@@ -85,7 +85,11 @@ final class Resume {
   }
 
   private Start fresh() {
-    return new Start(VaeNetworks.create(context.settings().model(), training), 0, List.of(), 0);
+    return new Start(
+        VaeNetworks.create(context.settings().model(), training, manifest.pixels()),
+        0,
+        List.of(),
+        0);
   }
 
   private Start from(Checkpoints.Checkpoint checkpoint) {

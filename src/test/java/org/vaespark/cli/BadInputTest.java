@@ -39,7 +39,9 @@ import picocli.CommandLine;
 /**
  * Bad Parquet input, bad models and bad settings given to {@code train} and {@code generate} through the real
  * command line: each exits with exit code 2 ({@link ExitCode#BAD_INPUT}), names the thing and the problem, and leaves no
- * output and no staging folder behind. (Bad IDX files: {@code IdxReaderTest} and {@code PrepareJobTest}.)
+ * output and no staging folder behind. (Every check of IDX files, image folders and Parquet tables:
+ * {@code IdxSourceTest}, {@code ImageFolderSourceTest}, {@code ParquetSourceTest}; here, one of each kind through
+ * the command line.)
  */
 class BadInputTest extends SparkTestBase {
   @TempDir
@@ -453,6 +455,60 @@ class BadInputTest extends SparkTestBase {
         dir.resolve("unused"),
         file.toString(),
         "cannot create");
+  }
+
+  @Test
+  void aLabelOutOfRangeFoundByAnExecutorIsBadInputNamingTheFile() {
+    Path input = TestData.writeSample(dir.resolve("idx-bad-label"), 60, 20, false);
+    byte[] labels = TestData.labels(60);
+    labels[47] = 11;
+    TestData.writeLabels(input.resolve("train-labels-idx1-ubyte"), labels, false);
+    Path out = dir.resolve("bad-label");
+    assertRefused(
+        run("prepare", "--input", input.toString(), "--output", out.toString()),
+        out,
+        "train-labels-idx1-ubyte: label 11 at index 47 is outside 0..9");
+    assertThat(out.resolve("dataset")).doesNotExist();
+  }
+
+  @Test
+  void aNonImageFileInAnImageFolderIsBadInputNamingTheFile() throws IOException {
+    Path input = dir.resolve("images-with-notes");
+    for (int i = 0; i < 8; i++) {
+      Files.createDirectories(input.resolve("digits"));
+      Files.write(
+          input.resolve("digits").resolve(i + ".png"), org.vaespark.testing.TestImages.png(i));
+    }
+    Files.writeString(input.resolve("digits/README.txt"), "notes");
+    Path out = dir.resolve("images-with-notes-out");
+    assertRefused(
+        run("prepare", "--input", input.toString(), "--output", out.toString()),
+        out,
+        "README.txt: not an image");
+    assertThat(out.resolve("dataset")).doesNotExist();
+  }
+
+  @Test
+  void aMixedInputAndABadImageSizeAreBadInput() throws IOException {
+    Path input = TestData.writeSample(dir.resolve("mixed"), 10, 5, false);
+    Files.write(input.resolve("stray.png"), org.vaespark.testing.TestImages.png(0));
+    Path out = dir.resolve("mixed-out");
+    assertRefused(
+        run("prepare", "--input", input.toString(), "--output", out.toString()),
+        out,
+        "holds more than one kind of input",
+        "vae.prepare.input-kind");
+    assertRefused(
+        run(
+            "prepare",
+            "--input",
+            input.toString(),
+            "--output",
+            out.toString(),
+            "--set",
+            "vae.prepare.image-size=64"),
+        out,
+        "vae.prepare.image-size = \"64\" is not an image size");
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.vaespark.config.Settings;
+import org.vaespark.dataset.Images;
 import org.vaespark.dataset.MnistDataset;
 import org.vaespark.error.InputFileException;
 import org.vaespark.model.ModelMetadata;
@@ -20,7 +21,14 @@ class JsonTest {
     assertThat(Json.MAPPER.readTree(manifest).fieldNames())
         .toIterable()
         .containsExactly(
-            "source", "fingerprint", "train_examples", "test_examples", "rows", "cols");
+            "source",
+            "fingerprint",
+            "train_examples",
+            "test_examples",
+            "rows",
+            "cols",
+            "input_kind",
+            "labels");
   }
 
   @Test
@@ -32,6 +40,22 @@ class JsonTest {
 
     assertThat(manifest.trainExamples()).isEqualTo(60000);
     assertThat(manifest.testExamples()).isEqualTo(10000);
+    // Written before other inputs existed: IDX, labels are the digits themselves.
+    assertThat(manifest.inputKind()).isNull();
+    assertThat(manifest.labels()).isNull();
+    assertThat(manifest.shape()).isEqualTo(new Images.Shape(28, 28));
+  }
+
+  @Test
+  void aManifestRecordsItsInputKindAndLabelIndex() {
+    MnistDataset.Manifest written = new MnistDataset.Manifest(
+        "/in", "sha256:ab", 6, 2, 64, 64, "image-folder", List.of("cat", "dog"));
+
+    MnistDataset.Manifest read =
+        Json.parse(Json.pretty(written), MnistDataset.Manifest.class, "manifest.json");
+
+    assertThat(read).isEqualTo(written);
+    assertThat(read.pixels()).isEqualTo(4096);
   }
 
   @Test

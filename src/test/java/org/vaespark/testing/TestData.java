@@ -3,6 +3,7 @@ package org.vaespark.testing;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -10,26 +11,28 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
-import org.apache.hadoop.conf.Configuration;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.vaespark.dataset.Images;
 import org.vaespark.dataset.Minibatches;
-import org.vaespark.io.Storage;
-import org.vaespark.prepare.IdxReader;
 
 /** Real MNIST digits from the bundled sample, and IDX files written for tests (well-formed or not). */
 public final class TestData {
   public static final Path SAMPLE = Path.of("data-prep/sample");
-  private static IdxReader.ImageFile sampleImages;
-  private static IdxReader.LabelFile sampleLabels;
+  /** IDX magic numbers: images (IDX3) and labels (IDX1). */
+  public static final int IMAGES_MAGIC = 2051;
+
+  public static final int LABELS_MAGIC = 2049;
+  private static byte[] samplePixels;
+  private static byte[] sampleLabels;
 
   private TestData() {}
 
   /** The first {@code n} digits of the bundled sample's train file. */
   public static synchronized byte[] pixels(int n) {
     load();
-    return Arrays.copyOf(sampleImages.pixels(), n * Images.PIXELS);
+    return Arrays.copyOf(samplePixels, n * Images.PIXELS);
   }
 
   /** The first {@code n} sample digits as an [n, 784] float matrix in [0, 1], as training sees them. */
@@ -49,7 +52,7 @@ public final class TestData {
 
   public static synchronized byte[] labels(int n) {
     load();
-    return Arrays.copyOf(sampleLabels.labels(), n);
+    return Arrays.copyOf(sampleLabels, n);
   }
 
   /** Writes the four canonical files with {@code train} and {@code test} real digits (test after train). */
@@ -79,11 +82,11 @@ public final class TestData {
   }
 
   public static void writeImages(Path file, byte[] pixels, int count, boolean gzip) {
-    write(file, idx(new int[] {IdxReader.IMAGES_MAGIC, count, 28, 28}, pixels), gzip);
+    write(file, idx(new int[] {IMAGES_MAGIC, count, 28, 28}, pixels), gzip);
   }
 
   public static void writeLabels(Path file, byte[] labels, boolean gzip) {
-    write(file, idx(new int[] {IdxReader.LABELS_MAGIC, labels.length}, labels), gzip);
+    write(file, idx(new int[] {LABELS_MAGIC, labels.length}, labels), gzip);
   }
 
   /** Big-endian header ints followed by the payload, as the IDX format lays them out. */
@@ -113,12 +116,19 @@ public final class TestData {
   }
 
   private static void load() {
-    if (sampleImages == null) {
-      IdxReader reader = new IdxReader(new Storage(new Configuration()));
-      sampleImages = reader.readImages(new org.apache.hadoop.fs.Path(
-          SAMPLE.resolve("train-images-idx3-ubyte.gz").toAbsolutePath().toString()));
-      sampleLabels = reader.readLabels(new org.apache.hadoop.fs.Path(
-          SAMPLE.resolve("train-labels-idx1-ubyte.gz").toAbsolutePath().toString()));
+    if (samplePixels == null) {
+      samplePixels = payload(SAMPLE.resolve("train-images-idx3-ubyte.gz"), 16);
+      sampleLabels = payload(SAMPLE.resolve("train-labels-idx1-ubyte.gz"), 8);
+    }
+  }
+
+  /** The bytes after the header of a gzipped IDX file of the bundled sample. */
+  private static byte[] payload(Path file, int headerBytes) {
+    try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+      in.readNBytes(headerBytes);
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 }

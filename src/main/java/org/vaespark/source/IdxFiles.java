@@ -1,4 +1,4 @@
-package org.vaespark.prepare;
+package org.vaespark.source;
 
 import org.apache.hadoop.fs.Path;
 import org.vaespark.error.InputFileException;
@@ -10,6 +10,15 @@ record IdxFiles(Path trainImages, Path trainLabels, Path testImages, Path testLa
   static final String TRAIN_LABELS = "train-labels-idx1-ubyte";
   static final String TEST_IMAGES = "t10k-images-idx3-ubyte";
   static final String TEST_LABELS = "t10k-labels-idx1-ubyte";
+
+  /** Whether {@code name} is one of the four canonical file names, plain or gzipped. */
+  static boolean isIdxName(String name) {
+    String plain = name.endsWith(".gz") ? name.substring(0, name.length() - 3) : name;
+    return plain.equals(TRAIN_IMAGES)
+        || plain.equals(TRAIN_LABELS)
+        || plain.equals(TEST_IMAGES)
+        || plain.equals(TEST_LABELS);
+  }
 
   static IdxFiles locate(Storage storage, String folder) {
     Path dir = new Path(folder);
