@@ -59,6 +59,22 @@ public final class Checkpoints {
     return target;
   }
 
+  /**
+   * Replaces the training-loop state of epoch {@code state.epoch()}'s checkpoint, if there is one: the checkpoint is
+   * written as soon as the epoch's training ends, and its metrics are added once the epoch is evaluated.
+   */
+  public void updateState(TrainingState state) {
+    Path folder = new Path(root, folderName(state.epoch()));
+    if (storage.isPublished(folder)) {
+      storage.replace(new Path(folder, STATE_FILE), Json.pretty(state));
+    }
+  }
+
+  /** Deletes epoch {@code epoch}'s checkpoint (its parameters turned out to be no good). */
+  public void discard(int epoch) {
+    storage.deleteQuietly(new Path(root, folderName(epoch)));
+  }
+
   /** The newest complete checkpoint, if any; unfinished ones (a crash while writing) are skipped and removed. */
   public Optional<Checkpoint> latest() {
     removeUnfinished();

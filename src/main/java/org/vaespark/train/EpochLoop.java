@@ -54,12 +54,20 @@ final class EpochLoop {
     try (AveragingTrainer trainer =
         AveragingTrainer.of(context.spark(), dataset, training, network, workers)) {
       logPlan(trainer, network);
-      JavaRDD<INDArray> trainBatches = trainer.evaluationBatches(training.evalBatchSize());
+      Evaluation evaluation = new Evaluation(
+          network, trainer.evaluationBatches(training.evalBatchSize()), testBatches, resume);
+      if (history.size() < start.epoch()) {
+        // The checkpoint was written after the epoch's training and the run stopped in its
+        // evaluation.
+        double trained =
+            seconds - history.stream().mapToDouble(EpochMetrics::epochSeconds).sum();
+        evaluation.add(history, start.epoch(), trained, seconds);
+      }
       for (int epoch = start.epoch() + 1; epoch <= training.epochs(); epoch++) {
-        long t0 = System.nanoTime();
-        history.add(epoch(trainer, network, trainBatches, testBatches, epoch));
-        seconds += (System.nanoTime() - t0) / 1e9;
-        resume.afterEpoch(network, epoch, history, seconds);
+        double trained = train(trainer, network, epoch);
+        seconds += trained;
+        resume.afterTraining(network, epoch, history, seconds);
+        evaluation.add(history, epoch, trained, seconds);
       }
     } catch (TrainingDivergedException e) {
       throw Divergence.withResumeHint(e, resume);
@@ -70,12 +78,8 @@ final class EpochLoop {
     return new Trained(history, seconds);
   }
 
-  private EpochMetrics epoch(
-      AveragingTrainer trainer,
-      MultiLayerNetwork network,
-      JavaRDD<INDArray> trainBatches,
-      JavaRDD<INDArray> testBatches,
-      int epoch) {
+  /** Trains one epoch under its own job group; returns its training seconds. */
+  private double train(AveragingTrainer trainer, MultiLayerNetwork network, int epoch) {
     LOG.info("Starting epoch {} of {}", epoch, training.epochs());
     sc.setJobGroup(
         "train-epoch-" + epoch, "train: epoch " + epoch + " of " + training.epochs(), false);
@@ -91,19 +95,45 @@ final class EpochLoop {
         f(times.stepSeconds()),
         f(times.overheadSeconds()),
         f(times.averagingSeconds()));
-    double epochSeconds = (System.nanoTime() - t0) / 1e9;
+    return (System.nanoTime() - t0) / 1e9;
+  }
 
-    sc.setJobGroup("eval-epoch-" + epoch, "train: evaluate ELBO after epoch " + epoch, false);
-    Broadcast<VaeWeights> weights = sc.broadcast(VaeWeights.of(network));
-    VaeWeights.ElboSums train = ElboEvaluator.evaluate(trainBatches, weights, training.seed());
-    VaeWeights.ElboSums test =
-        ElboEvaluator.evaluate(testBatches, weights, ElboEvaluator.heldOutSeed(training.seed()));
-    weights.destroy();
-    EpochMetrics metrics = metrics(epoch, train, test, epochSeconds);
-    log(metrics);
-    LOG.info("Epoch {} memory on the driver: {}", epoch, MemoryReport.line());
-    Divergence.check(metrics);
-    return metrics;
+  /** The per-epoch evaluation: the train and held-out negative ELBO, recorded in the history and checkpoint. */
+  private final class Evaluation {
+    private final MultiLayerNetwork network;
+    private final JavaRDD<INDArray> trainBatches;
+    private final JavaRDD<INDArray> testBatches;
+    private final Resume resume;
+
+    Evaluation(
+        MultiLayerNetwork network,
+        JavaRDD<INDArray> trainBatches,
+        JavaRDD<INDArray> testBatches,
+        Resume resume) {
+      this.network = network;
+      this.trainBatches = trainBatches;
+      this.testBatches = testBatches;
+      this.resume = resume;
+    }
+
+    /** Evaluates epoch {@code epoch} (trained in {@code epochSeconds}) and adds it to the history and checkpoint. */
+    void add(List<EpochMetrics> history, int epoch, double epochSeconds, double seconds) {
+      sc.setJobGroup("eval-epoch-" + epoch, "train: evaluate ELBO after epoch " + epoch, false);
+      Broadcast<VaeWeights> weights = sc.broadcast(VaeWeights.of(network));
+      VaeWeights.ElboSums train = ElboEvaluator.evaluate(trainBatches, weights, training.seed());
+      VaeWeights.ElboSums test =
+          ElboEvaluator.evaluate(testBatches, weights, ElboEvaluator.heldOutSeed(training.seed()));
+      weights.destroy();
+      EpochMetrics metrics = metrics(epoch, train, test, epochSeconds);
+      log(metrics);
+      LOG.info("Epoch {} memory on the driver: {}", epoch, MemoryReport.line());
+      if (!metrics.isFinite()) {
+        resume.discard(epoch);
+      }
+      Divergence.check(metrics);
+      history.add(metrics);
+      resume.afterEvaluation(network, epoch, history, seconds);
+    }
   }
 
   private EpochMetrics metrics(

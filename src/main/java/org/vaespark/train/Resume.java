@@ -49,14 +49,45 @@ final class Resume {
     return latest.isEmpty() ? fresh() : from(latest.get());
   }
 
-  /** Writes a checkpoint if {@code epoch} is at the interval. */
-  void afterEpoch(
+  /**
+   * Writes a checkpoint if {@code epoch} is at the interval, as soon as the epoch's training ends: before its
+   * evaluation, which can run out of memory, so a run that dies there resumes after the trained epoch. Its
+   * {@code history} holds the metrics of the epochs before; {@link #afterEvaluation} adds this epoch's.
+   *
+   * @param seconds the training time of every epoch so far, this one included
+   */
+  void afterTraining(
       MultiLayerNetwork network, int epoch, List<EpochMetrics> history, double seconds) {
-    int interval = training.checkpoint().interval();
-    if (interval == 0 || epoch % interval != 0) {
+    if (!atInterval(epoch)) {
       return;
     }
-    TrainingState state = new TrainingState(
+    Path written = checkpoints.write(network, state(network, epoch, history, seconds));
+    LOG.info("Checkpoint of epoch {} written to {}", epoch, written);
+  }
+
+  /** Records the evaluated epoch's metrics in its checkpoint. */
+  void afterEvaluation(
+      MultiLayerNetwork network, int epoch, List<EpochMetrics> history, double seconds) {
+    if (atInterval(epoch)) {
+      checkpoints.updateState(state(network, epoch, history, seconds));
+    }
+  }
+
+  /** Drops epoch {@code epoch}'s checkpoint: its evaluation found the parameters diverged. */
+  void discard(int epoch) {
+    if (atInterval(epoch)) {
+      checkpoints.discard(epoch);
+    }
+  }
+
+  private boolean atInterval(int epoch) {
+    int interval = training.checkpoint().interval();
+    return interval != 0 && epoch % interval == 0;
+  }
+
+  private TrainingState state(
+      MultiLayerNetwork network, int epoch, List<EpochMetrics> history, double seconds) {
+    return new TrainingState(
         epoch,
         network.getLayerWiseConfigurations().getIterationCount(),
         training.seed(),
@@ -65,8 +96,6 @@ final class Resume {
         manifest.fingerprint(),
         context.settings().model(),
         context.now().toString());
-    Path written = checkpoints.write(network, state);
-    LOG.info("Checkpoint of epoch {} written to {}", epoch, written);
   }
 
   /** What a failed run leaves behind, for its error message. */
@@ -105,12 +134,15 @@ final class Resume {
       network.setLearningRate(training.learningRate());
     }
     LOG.info(
-        "Resuming from checkpoint {}: epoch {} of {} done, iteration {}, held-out -ELBO {}",
+        "Resuming from checkpoint {}: epoch {} of {} done, iteration {}, {}",
         checkpoint.folder(),
         state.epoch(),
         training.epochs(),
         state.iterations(),
-        EpochLoop.f(state.history().get(state.history().size() - 1).testNegElbo()));
+        state.history().size() < state.epoch()
+            ? "not evaluated yet (the run stopped in its evaluation)"
+            : "held-out -ELBO "
+                + EpochLoop.f(state.history().get(state.history().size() - 1).testNegElbo()));
     return new Start(network, state.epoch(), state.history(), state.trainingSeconds());
   }
 

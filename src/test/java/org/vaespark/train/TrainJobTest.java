@@ -137,6 +137,12 @@ class TrainJobTest extends SparkTestBase {
 
   /** A real checkpoint of epoch 1 (a network trained a few steps on the prepared digits), as a crash would leave. */
   private Checkpoints checkpointOfEpochOne(Settings settings, String fingerprint) {
+    return checkpointOfEpochOne(
+        settings, fingerprint, List.of(new EpochMetrics(1, 300, 280, 20, 301, 281, 20, 1, 100)));
+  }
+
+  private Checkpoints checkpointOfEpochOne(
+      Settings settings, String fingerprint, List<EpochMetrics> history) {
     MultiLayerNetwork network = VaeNetworks.create(settings.model(), settings.training());
     for (int i = 0; i < 4; i++) {
       network.pretrainLayer(0, TestData.features(i * 32, 32));
@@ -145,14 +151,13 @@ class TrainJobTest extends SparkTestBase {
         new Storage(spark.sparkContext().hadoopConfiguration()),
         new org.apache.hadoop.fs.Path(settings.paths().checkpoints()),
         2);
-    EpochMetrics epoch1 = new EpochMetrics(1, 300, 280, 20, 301, 281, 20, 1, 100);
     checkpoints.write(
         network,
         new TrainingState(
             1,
             4,
             settings.training().seed(),
-            List.of(epoch1),
+            history,
             1.0,
             fingerprint,
             settings.model(),
@@ -188,6 +193,32 @@ class TrainJobTest extends SparkTestBase {
     assertThat(store.loadMetadata(model).training().resumedFromEpoch()).isEqualTo(1);
     assertThat(store.loadMetrics(model).get(2).testNegElbo()).isFinite();
     assertThat(dir.resolve("out/checkpoints")).doesNotExist();
+  }
+
+  /**
+   * The checkpoint of an epoch is written before its evaluation; a run that died in the evaluation (so the
+   * checkpoint holds no metrics for its epoch) evaluates that epoch first when resumed.
+   */
+  @Test
+  void aCheckpointWrittenBeforeItsEvaluationIsEvaluatedWhenResumed() {
+    Path input = TestData.writeSample(dir.resolve("idx"), 128, 64, false);
+    Settings settings = settings(input, Map.of("vae.training.epochs", "2"));
+    String fingerprint =
+        new PrepareJob(JobContext.of(spark, settings)).run(false).manifest().fingerprint();
+    checkpointOfEpochOne(settings, fingerprint, List.of());
+
+    new TrainJob(JobContext.of(spark, settings)).run(false);
+
+    ModelStore store = new ModelStore(new Storage(spark.sparkContext().hadoopConfiguration()));
+    List<EpochMetrics> metrics =
+        store.loadMetrics(new org.apache.hadoop.fs.Path(dir.resolve("out/model").toString()));
+    assertThat(metrics).extracting(EpochMetrics::epoch).containsExactly(1, 2);
+    assertThat(metrics.get(0).testNegElbo())
+        .as("epoch 1 evaluated on resume")
+        .isFinite()
+        .isPositive();
+    assertThat(metrics.get(1).testNegElbo()).isLessThan(metrics.get(0).testNegElbo());
+    assertThat(metrics.get(0).epochSeconds()).isEqualTo(1.0);
   }
 
   @Test
