@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.vaespark.cli.VaeCli;
 
 /**
@@ -32,9 +34,24 @@ public final class CliProcess implements AutoCloseable {
     return startMain(log, jvmOptions, VaeCli.class, args);
   }
 
+  /** As {@link #start(Path, List, String...)}, with extra environment variables (credentials, for example). */
+  public static CliProcess start(
+      Path log, List<String> jvmOptions, Map<String, String> environment, String... args) {
+    return startMain(log, jvmOptions, environment, VaeCli.class, args);
+  }
+
   /** Any main class in a JVM of its own, with this JVM's classpath and options plus {@code jvmOptions}. */
   public static CliProcess startMain(
       Path log, List<String> jvmOptions, Class<?> main, String... args) {
+    return startMain(log, jvmOptions, Map.of(), main, args);
+  }
+
+  private static CliProcess startMain(
+      Path log,
+      List<String> jvmOptions,
+      Map<String, String> environment,
+      Class<?> main,
+      String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -49,13 +66,30 @@ public final class CliProcess implements AutoCloseable {
     command.add(main.getName());
     command.addAll(List.of(args));
     try {
-      Process process = new ProcessBuilder(command)
-          .redirectErrorStream(true)
-          .redirectOutput(log.toFile())
-          .start();
+      ProcessBuilder builder =
+          new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+      builder.environment().putAll(environment);
+      Process process = builder.start();
       return new CliProcess(process, log);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + command, e);
+    }
+  }
+
+  /** Waits until {@code condition} holds; fails if the process ends first or the time runs out. */
+  public void await(String what, BooleanSupplier condition, long timeoutSeconds)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+    while (!condition.getAsBoolean()) {
+      if (!process.isAlive()) {
+        throw new AssertionError(
+            "process ended (exit " + process.exitValue() + ") before " + what + ":\n" + log());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(
+            what + " did not happen within " + timeoutSeconds + " s:\n" + log());
+      }
+      Thread.sleep(100);
     }
   }
 
