@@ -23,6 +23,7 @@ public record Settings(
     GenerateSettings generate,
     RetrainSettings retrain,
     EvaluateSettings evaluate,
+    StorageSettings storage,
     Config resolved) {
 
   /** How the Spark session is created when this tool creates it. */
@@ -39,6 +40,13 @@ public record Settings(
       String checkpoints,
       String evaluation)
       implements Serializable {}
+
+  /**
+   * How the tool treats each file system: {@code atomicSchemes} are the URI schemes whose folder rename and
+   * create-if-absent are atomic (HDFS, local disks); anything else is published as an object store (README,
+   * "Storage").
+   */
+  public record StorageSettings(List<String> atomicSchemes) implements Serializable {}
 
   public record PrepareSettings(int shards) implements Serializable {}
 
@@ -82,9 +90,11 @@ public record Settings(
   /**
    * Scheduled retraining: a new version is promoted only if its held-out negative ELBO is at most
    * {@code toleranceNats} above the current version's; a lock older than {@code lockExpiry} is deemed left by a
-   * run that died, and is broken.
+   * run that died, and is broken. {@code schedulerPreventsOverlap} allows an output on an object store, where the
+   * lock can only be advisory.
    */
-  public record RetrainSettings(double toleranceNats, Duration lockExpiry)
+  public record RetrainSettings(
+      double toleranceNats, Duration lockExpiry, boolean schedulerPreventsOverlap)
       implements Serializable {}
 
   /**
@@ -114,7 +124,7 @@ public record Settings(
         .withValue("vae.paths.generated", ConfigValueFactory.fromAnyRef(generated))
         .withValue("vae.paths.evaluation", ConfigValueFactory.fromAnyRef(evaluation));
     return new Settings(
-        spark, moved, prepare, this.model, training, generate, retrain, evaluate, config);
+        spark, moved, prepare, this.model, training, generate, retrain, evaluate, storage, config);
   }
 
   /** Spark settings whose values are credentials: never logged or written into metadata. */

@@ -25,6 +25,11 @@ class StorageLockTest {
 
   private final Storage storage = new Storage(new Configuration());
 
+  private static StorageLock.Policy policy(Duration expiry) {
+    return new StorageLock.Policy(
+        expiry, "vae.retrain.lock-expiry", false, "vae.retrain.scheduler-prevents-overlap");
+  }
+
   private org.apache.hadoop.fs.Path lockFile() {
     return new org.apache.hadoop.fs.Path(dir.resolve("out/_LOCK").toString());
   }
@@ -41,8 +46,7 @@ class StorageLockTest {
           attempts.add(pool.submit(() -> {
             start.await();
             try {
-              return StorageLock.acquire(
-                  storage, lockFile(), Duration.ofMinutes(10), "vae.retrain.lock-expiry");
+              return StorageLock.acquire(storage, lockFile(), policy(Duration.ofMinutes(10)));
             } catch (LockedException e) {
               assertThat(e)
                   .hasMessageContaining("another run holds the lock " + lockFile())
@@ -69,13 +73,12 @@ class StorageLockTest {
 
   @Test
   void aLockNotRefreshedWithinTheExpiryIsBrokenAndALiveOneIsNot() throws Exception {
-    StorageLock dead =
-        StorageLock.acquire(storage, lockFile(), Duration.ofMinutes(10), "vae.retrain.lock-expiry");
+    StorageLock dead = StorageLock.acquire(storage, lockFile(), policy(Duration.ofMinutes(10)));
     Path file = dir.resolve("out/_LOCK");
     Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(Duration.ofMinutes(11))));
 
-    try (StorageLock taken = StorageLock.acquire(
-        storage, lockFile(), Duration.ofMinutes(10), "vae.retrain.lock-expiry")) {
+    try (StorageLock taken =
+        StorageLock.acquire(storage, lockFile(), policy(Duration.ofMinutes(10)))) {
       assertThat(taken.file()).isEqualTo(lockFile());
       assertThat(Files.readString(file)).isNotEqualTo("");
       // The old holder, if it was alive after all, does not delete the new holder's lock.
@@ -88,12 +91,12 @@ class StorageLockTest {
     }
     assertThat(file).doesNotExist();
 
-    try (StorageLock live = StorageLock.acquire(
-        storage, lockFile(), Duration.ofMillis(500), "vae.retrain.lock-expiry")) {
+    try (StorageLock live =
+        StorageLock.acquire(storage, lockFile(), policy(Duration.ofMillis(500)))) {
       assertThat(live.file()).isEqualTo(lockFile());
       Thread.sleep(1200); // longer than the expiry: only the heartbeat keeps it fresh
-      assertThatThrownBy(() -> StorageLock.acquire(
-              storage, lockFile(), Duration.ofMillis(500), "vae.retrain.lock-expiry"))
+      assertThatThrownBy(
+              () -> StorageLock.acquire(storage, lockFile(), policy(Duration.ofMillis(500))))
           .isInstanceOf(LockedException.class);
     }
   }
