@@ -99,7 +99,7 @@ public final class StorageLock implements AutoCloseable {
         }
       }
     }
-    String holder = held == null ? "a run that just finished" : readQuietly(storage, file);
+    String holder = held == null ? "a run that just finished" : holder(storage, file);
     if (holder.isEmpty()) {
       holder = "a run that is still writing its name into it";
     }
@@ -131,7 +131,7 @@ public final class StorageLock implements AutoCloseable {
 
   @Override
   public void close() {
-    heartbeat.shutdownNow();
+    stopHeartbeat();
     try {
       if (readQuietly(storage, file).equals(token)) {
         storage.fs(file).delete(file, false);
@@ -142,6 +142,19 @@ public final class StorageLock implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       LOG.warn("Could not release the lock {}: {}; delete it by hand", file, e.toString());
+    }
+  }
+
+  /** Stops refreshing, letting a refresh under way finish (on S3 it is an upload, not to be cut short). */
+  private void stopHeartbeat() {
+    heartbeat.shutdown();
+    try {
+      if (!heartbeat.awaitTermination(30, TimeUnit.SECONDS)) {
+        heartbeat.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      heartbeat.shutdownNow();
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -161,6 +174,24 @@ public final class StorageLock implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.warn("Could not refresh the lock {}: {}", file, e.toString());
     }
+  }
+
+  /**
+   * The holder's token; on HDFS a lock appears at create() and its content at close(), so an empty lock is read
+   * again for up to a second.
+   */
+  private static String holder(Storage storage, Path file) {
+    String holder = readQuietly(storage, file);
+    for (int i = 0; i < 10 && holder.isEmpty(); i++) {
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      holder = readQuietly(storage, file);
+    }
+    return holder;
   }
 
   private static Duration age(FileStatus status) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.RemoteIterator;
@@ -84,6 +85,35 @@ public interface TestStore {
     }
     files.sort(null);
     return files;
+  }
+
+  /** The names of the folders directly under {@code uri}, in order; none if it does not exist. */
+  default List<String> folders(String uri) {
+    List<String> names = new ArrayList<>();
+    org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(uri);
+    try {
+      FileSystem fs = fs(uri);
+      if (fs.exists(root)) {
+        for (FileStatus status : fs.listStatus(root)) {
+          if (status.isDirectory()) {
+            names.add(status.getPath().getName());
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    names.sort(null);
+    return names;
+  }
+
+  /** The modification time of a file, in milliseconds since the epoch. */
+  default long modificationTime(String uri) {
+    try {
+      return fs(uri).getFileStatus(new org.apache.hadoop.fs.Path(uri)).getModificationTime();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static String unique(String name) {

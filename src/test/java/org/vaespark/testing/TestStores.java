@@ -31,7 +31,7 @@ public final class TestStores {
 
       @Override
       public String root(String name) {
-        return dir.resolve(TestStore.unique(name)).toAbsolutePath().toUri().toString();
+        return dir.resolve(TestStore.unique(name)).toAbsolutePath().toString();
       }
     };
   }
