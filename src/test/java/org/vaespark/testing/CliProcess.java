@@ -1,15 +1,18 @@
 package org.vaespark.testing;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 import org.vaespark.cli.VaeCli;
 
 /**
@@ -40,6 +43,19 @@ public final class CliProcess implements AutoCloseable {
     return startMain(log, jvmOptions, environment, VaeCli.class, args);
   }
 
+  /**
+   * The tool with this JVM's classpath less the jars whose file names start with one of {@code jarPrefixes}: a
+   * launcher that lacks them.
+   */
+  public static CliProcess startWithout(Path log, List<String> jarPrefixes, String... args) {
+    String classpath = Arrays.stream(
+            System.getProperty("java.class.path").split(File.pathSeparator))
+        .filter(entry -> jarPrefixes.stream()
+            .noneMatch(prefix -> Path.of(entry).getFileName().toString().startsWith(prefix)))
+        .collect(Collectors.joining(File.pathSeparator));
+    return startMain(log, List.of(), Map.of(), classpath, VaeCli.class, args);
+  }
+
   /** Any main class in a JVM of its own, with this JVM's classpath and options plus {@code jvmOptions}. */
   public static CliProcess startMain(
       Path log, List<String> jvmOptions, Class<?> main, String... args) {
@@ -52,6 +68,17 @@ public final class CliProcess implements AutoCloseable {
       Map<String, String> environment,
       Class<?> main,
       String... args) {
+    return startMain(
+        log, jvmOptions, environment, System.getProperty("java.class.path"), main, args);
+  }
+
+  private static CliProcess startMain(
+      Path log,
+      List<String> jvmOptions,
+      Map<String, String> environment,
+      String classpath,
+      Class<?> main,
+      String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -62,7 +89,7 @@ public final class CliProcess implements AutoCloseable {
     command.add("-Xmx1g");
     command.addAll(jvmOptions);
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.add(classpath);
     command.add(main.getName());
     command.addAll(List.of(args));
     try {
