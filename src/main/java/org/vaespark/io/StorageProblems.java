@@ -5,6 +5,8 @@ import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.file.AccessDeniedException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.security.AccessControlException;
 import org.apache.hadoop.util.VersionInfo;
@@ -17,6 +19,10 @@ import org.vaespark.error.StorageException;
  * stack trace); only their first line is kept.
  */
 public final class StorageProblems {
+  /** "...Exception: <message> (Service: Amazon S3; Status Code: 403; Error Code: 403 Forbidden; ..." */
+  private static final Pattern AWS_ERROR = Pattern.compile(
+      "Exception: ([^(]*)\\(Service: [^;]*; Status Code: (\\d+); Error Code: ([^;]*);");
+
   private StorageProblems() {}
 
   /** A {@link StorageException} for {@code failure} of {@code action} (e.g. "cannot be listed") on {@code path}. */
@@ -36,18 +42,18 @@ public final class StorageProblems {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       String name = t.getClass().getName();
       if (t instanceof AccessDeniedException) { // S3A's translation of HTTP 403
-        return "access denied by the store (" + firstLine(t)
+        return "access denied by the store (" + brief(t)
             + "): the credentials are wrong or have no "
             + "permission on this path; check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the credential "
             + "provider or the role (README, 'Credentials')";
       }
       if (t instanceof AccessControlException) { // HDFS permissions
         return "permission denied (" + firstLine(t)
-            + "): write to a path this user may write, or ask for " + "access";
+            + "): write to a path this user may write, or ask for access";
       }
       if (name.equals("org.apache.hadoop.fs.s3a.UnknownStoreException")) {
-        return "the bucket does not exist at this endpoint (" + firstLine(t)
-            + "): check the bucket name in " + "the path and fs.s3a.endpoint";
+        return "the bucket does not exist at this endpoint (" + brief(t)
+            + "): check the bucket name in the path and fs.s3a.endpoint";
       }
       if (t instanceof ConnectException
           || t instanceof NoRouteToHostException
@@ -55,11 +61,28 @@ public final class StorageProblems {
           || t instanceof SocketTimeoutException
           || name.endsWith(".ConnectTimeoutException")) {
         return "the store cannot be reached (" + firstLine(t)
-            + "): check the host and port in the path, or "
-            + "fs.s3a.endpoint for s3a:, and that the service is running";
+            + "): check the host and port in the path, "
+            + "or fs.s3a.endpoint for s3a:, and that the service is running";
       }
     }
     return null;
+  }
+
+  /**
+   * For a storage failure met outside {@link Storage}, in Spark's own reads and writes (executors without the
+   * driver's credentials, for one): the problem, and the first line of the file system's exception, which names
+   * the path; null if {@code failure} is no storage problem the user can fix.
+   */
+  public static String describeFromSpark(Throwable failure) {
+    String problem = describe(failure);
+    if (problem == null) {
+      return null;
+    }
+    Throwable cause = failure;
+    while (cause.getCause() != null && describe(cause.getCause()) != null) {
+      cause = cause.getCause();
+    }
+    return "storage failed in a Spark job (" + firstLine(cause) + "): " + problem;
   }
 
   /** A path whose scheme has no file system on the classpath: names the scheme and the jar it needs. */
@@ -89,6 +112,23 @@ public final class StorageProblems {
       default ->
         "check the scheme, or add the jar of a Hadoop file system for it (fs." + scheme + ".impl)";
     };
+  }
+
+  /**
+   * The store's answer in a few words: "HTTP 403 Forbidden" from S3A's long rendering of an AWS SDK error (which
+   * repeats the path and adds request ids), else the first line of the message.
+   */
+  static String brief(Throwable t) {
+    String line = firstLine(t);
+    Matcher aws = AWS_ERROR.matcher(line);
+    if (aws.find()) {
+      String status = aws.group(2);
+      String code = aws.group(3).trim();
+      String message = aws.group(1).trim();
+      String answer = code.startsWith(status) ? "HTTP " + code : "HTTP " + status + " " + code;
+      return message.isEmpty() || code.endsWith(message) ? answer : answer + ": " + message;
+    }
+    return line;
   }
 
   static String firstLine(Throwable t) {
