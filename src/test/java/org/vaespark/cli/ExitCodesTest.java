@@ -13,7 +13,8 @@ import org.vaespark.error.ExitCode;
 class ExitCodesTest {
   @Test
   void storageRefusedInsideASparkJobIsBadInputOnOneLine() {
-    // A refusal (HTTP 403) as S3A raises it, inside a Spark task (the message as S3A 3.3.4 renders it).
+    // A refusal (HTTP 403) as S3A raises it, inside a Spark task (the message as S3A 3.3.4 renders
+    // it).
     SparkException fromSpark = new SparkException(
         "Job aborted due to stage failure: Task 0 in stage 3.0 failed 4 times",
         new AccessDeniedException(
