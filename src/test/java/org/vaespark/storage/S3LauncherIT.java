@@ -45,16 +45,10 @@ class S3LauncherIT {
     TestStores.S3Store s3 = TestStores.s3();
     String config = TestStores.S3Store.config(dir, s3.endpointSettings()).toString();
     String root = s3.root("launcher");
+    String input = TestData.writeSample(dir.resolve("idx"), 300, 100, true).toString();
 
     Run run = launcher(
-        s3.environment(),
-        "prepare",
-        "--config",
-        config,
-        "--input",
-        "data-prep/sample",
-        "--output",
-        root);
+        s3.environment(), "prepare", "--config", config, "--input", input, "--output", root);
 
     assertThat(run.code()).as(run.output()).isZero();
     assertThat(run.output()).contains("dataset      " + root + "/dataset");
