@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vaespark.testing.S3Server;
+import org.vaespark.testing.TestData;
 import org.vaespark.testing.TestStores;
 
 /**
