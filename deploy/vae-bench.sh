@@ -3,7 +3,8 @@
 # side, in one run, on the same cores and data, alternately. Writes OUTPUT_DIR/report.json and report.md.
 # Usage: deploy/vae-bench.sh OUTPUT_DIR [--quick]     (build first: mvn -q package -DskipTests)
 #   --quick  5 epochs on the bundled sample only, one run of each (a smoke run, under 3 minutes on 2 cores)
-#   full     20-epoch runs on the bundled sample (twice each, alternating), workers scaling (1 and 2), DL4J's
+#   full     20-epoch runs on the bundled sample (twice each, alternating; the reference at Adam 1e-3 and 3e-3),
+#            one worker against the reference with one thread, workers scaling (1 and 2), DL4J's
 #            layer against the fused step, and the
 #            70,000-image Fashion-MNIST set (prepare, train 3 epochs on 60,000, generate) as separate jobs
 # Environment: TORCH_PYTHON (default .venv-torch/bin/python, else python3 if it imports torch),
@@ -61,16 +62,23 @@ else
     "$torch_script" > "$out/torch.properties"
   have_torch=false
 fi
-torch_run() { # NAME EPOCHS TRAIN_IMAGES TEST_IMAGES
+# NAME EPOCHS TRAIN_IMAGES TEST_IMAGES [LEARNING_RATE [THREADS]]: the reference at Adam 1e-3 (the script's own
+# rate) or, through deploy/bench/torch_at_lr.py, at another rate.
+torch_run() {
   $have_torch || return 0
-  job "$1" "$torch_python" "$torch_script" --images "$3" --test-images "$4" --epochs "$2" --threads "$threads"
+  local rate=${5:-1e-3} n=${6:-$threads}
+  local run=("$torch_python" "$root/deploy/bench/torch_at_lr.py" "$rate" "$torch_script")
+  [ "$rate" = 1e-3 ] && run=("$torch_python" "$torch_script")
+  job "$1" "${run[@]}" --images "$3" --test-images "$4" --epochs "$2" --threads "$n"
 }
 
 # --- the machine -------------------------------------------------------------------------------------------
 {
   echo "cores=$(nproc)"
   echo "cpu_model=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
-  echo "cpu_simd=$(grep -m1 -o -w -E 'avx|avx2|fma|avx512f|avx512bw|avx512dq|avx512vl|avx512cd' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+  echo "cpu_family=$(awk -F': ' '/cpu family/ {print $2; exit}' /proc/cpuinfo)"
+  echo "cpu_simd=$(grep -m1 -o -w -E 'avx|avx2|fma|avx512f|avx512bw|avx512dq|avx512vl|avx512cd|avx512_bf16' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+  echo "openblas_coretype_inherited=${OPENBLAS_CORETYPE:-unset}"
   echo "java=$(java -version 2>&1 | head -n 1)"
   echo "git_commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "spark_master=local[$threads]"
@@ -81,6 +89,7 @@ log "machine: $(grep cpu_model "$out/machine.properties" | cut -d= -f2), $thread
 
 log "GEMM probe ($threads concurrent single-threaded callers)"
 VAE_MAIN=org.vaespark.bench.GemmProbe vae "$threads" 3 2>/dev/null | grep gemm_gflops > "$out/gemm.json"
+sed -n 's/.*"openblas_kernel": "\([^"]*\)".*/openblas_kernel=\1/p' "$out/gemm.json" >> "$out/machine.properties"
 
 # --- bundled sample, ours and the reference alternately ----------------------------------------------------
 epochs=20; runs=2
@@ -89,17 +98,25 @@ common=(--input "$sample" --overwrite --set "vae.spark.master=local[$threads]" -
 for run in $(seq 1 $runs); do
   log "bundled sample, run $run of $runs: ours ($epochs epochs)"
   job "ours-bundled-$run" vae pipeline "${common[@]}" --output "$out/ours-bundled-$run" --set "vae.training.epochs=$epochs"
-  log "bundled sample, run $run of $runs: PyTorch ($epochs epochs)"
+  log "bundled sample, run $run of $runs: PyTorch ($epochs epochs, Adam 1e-3 and 3e-3)"
   torch_run "torch-bundled-$run" "$epochs" "$sample/train-images-idx3-ubyte.gz" "$sample/t10k-images-idx3-ubyte.gz"
+  torch_run "torch-bundled-lr3e-3-$run" "$epochs" "$sample/train-images-idx3-ubyte.gz" \
+    "$sample/t10k-images-idx3-ubyte.gz" 3e-3
 done
+
+# One worker against the reference with one thread (same cores free, same epochs).
+pair_epochs=6
+$quick && pair_epochs=5
+log "per core: ours with 1 worker, then PyTorch with 1 thread ($pair_epochs epochs each)"
+job ours-workers-1 vae train "${common[@]}" --output "$out/ours-workers-1" \
+  --set "vae.paths.dataset=$out/ours-bundled-1/dataset" --set vae.training.epochs=$pair_epochs --set vae.training.workers=1
+torch_run torch-one-thread "$pair_epochs" "$sample/train-images-idx3-ubyte.gz" "$sample/t10k-images-idx3-ubyte.gz" 1e-3 1
 grep -h "native build" "$out/ours-bundled-1.log" | head -n 1 | sed 's/^.*native build: /native_build=/' >> "$out/machine.properties" || true
 
 if ! $quick; then
-  for workers in 1 2; do
-    log "workers scaling: $workers worker(s), 4 epochs"
-    job "ours-workers-$workers" vae train "${common[@]}" --output "$out/ours-workers-$workers" \
-      --set "vae.paths.dataset=$out/ours-bundled-1/dataset" --set vae.training.epochs=4 --set "vae.training.workers=$workers"
-  done
+  log "workers scaling: 2 workers, $pair_epochs epochs (1 worker ran above)"
+  job ours-workers-2 vae train "${common[@]}" --output "$out/ours-workers-2" \
+    --set "vae.paths.dataset=$out/ours-bundled-1/dataset" --set vae.training.epochs=$pair_epochs --set vae.training.workers=2
   log "DL4J's own VAE layer instead of the fused step (vae.training.step=dl4j), 4 epochs"
   job ours-dl4j-step vae train "${common[@]}" --output "$out/ours-dl4j-step" \
     --set "vae.paths.dataset=$out/ours-bundled-1/dataset" --set vae.training.epochs=4 --set vae.training.step=dl4j

@@ -10,17 +10,19 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.vaespark.runtime.NativeBuilds;
+import org.vaespark.runtime.OpenBlasCores;
 
 /**
  * Single-precision GEMM rate through ND4J at the model's big shapes ([128 x 784] x [784 x 400] and
  * [128 x 400] x [400 x 784]), with as many concurrent single-threaded callers as training has workers, as the
- * training tasks run them. Prints one JSON object. Usage: {@code GemmProbe WORKERS SECONDS}.
+ * training tasks run them, through the OpenBLAS kernel the tool chooses (or {@code KERNEL}: auto, inherit or a
+ * kernel name). Prints one JSON object. Usage: {@code GemmProbe WORKERS SECONDS [KERNEL]}.
  */
 public final class GemmProbe {
   private GemmProbe() {}
 
   public static void main(String[] args) throws Exception {
-    NativeBuilds.configure();
+    NativeBuilds.configure(args.length > 2 ? args[2] : OpenBlasCores.AUTO);
     int workers = Integer.parseInt(args[0]);
     double seconds = Double.parseDouble(args[1]);
     Nd4j.getEnvironment().setMaxThreads(1);
@@ -31,9 +33,11 @@ public final class GemmProbe {
     System.out.printf(
         Locale.ROOT,
         "{\"gemm_gflops\": %.1f, \"callers\": %d, \"threads_per_caller\": 1, "
-            + "\"shapes\": \"128x784x400, 128x400x784\", \"native_library\": \"%s\"}%n",
+            + "\"shapes\": \"128x784x400, 128x400x784\", \"openblas_kernel\": \"%s\", "
+            + "\"native_library\": \"%s\"}%n",
         gflops,
         workers,
+        OpenBlasCores.inUse(),
         NativeBuilds.loadedLibrary());
   }
 

@@ -1,6 +1,8 @@
 package org.vaespark.cli;
 
 import java.io.PrintWriter;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.nd4j.linalg.factory.Nd4jBackend;
 import org.vaespark.error.ExitCode;
 import org.vaespark.error.VaeException;
@@ -19,8 +21,12 @@ import picocli.CommandLine.ParameterException;
 final class ExitCodes {
   private ExitCodes() {}
 
+  private static final Pattern EXECUTOR_FAILURE = Pattern.compile(
+      Pattern.quote(VaeException.class.getPackageName()) + "\\.(\\w+Exception): ([^\\n]+)");
+
   static ExitCode of(Throwable failure) {
-    if (failure instanceof VaeException known) {
+    VaeException known = known(failure);
+    if (known != null) {
       return known.exitCode();
     }
     if (backendFailure(failure) != null) {
@@ -31,11 +37,38 @@ final class ExitCodes {
         : ExitCode.FAILURE;
   }
 
+  /**
+   * The tool's own failure: {@code failure} itself, or one thrown in a task on an executor, which reaches the
+   * driver as text inside Spark's job failure ("org.vaespark.error.NativeBuildException: ...").
+   */
+  static VaeException known(Throwable failure) {
+    if (failure instanceof VaeException known) {
+      return known;
+    }
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      Matcher m = EXECUTOR_FAILURE.matcher(String.valueOf(t.getMessage()));
+      if (m.find()) {
+        for (Class<?> kind : VaeException.class.getPermittedSubclasses()) {
+          if (kind.getSimpleName().equals(m.group(1))) {
+            try {
+              return (VaeException)
+                  kind.getConstructor(String.class).newInstance(m.group(2).trim());
+            } catch (ReflectiveOperationException e) {
+              return null;
+            }
+          }
+        }
+      }
+    }
+    return null;
+  }
+
   /** Prints what the user needs to act on {@code failure} and returns the code to exit with. */
   static int report(Throwable failure, PrintWriter err) {
     ExitCode code = of(failure);
-    if (failure instanceof VaeException) {
-      err.println("error: " + failure.getMessage());
+    VaeException known = known(failure);
+    if (known != null) {
+      err.println("error: " + known.getMessage());
     } else if (code == ExitCode.NO_BACKEND) {
       err.println("error: ND4J could not load its native backend (" + backendFailure(failure)
           + "). The CPU jar "

@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
 import org.vaespark.runtime.NativeBuildPlugin;
+import org.vaespark.runtime.OpenBlasCores;
 
 /**
  * Creates the one SparkSession of a run. The master comes from outside: {@code spark-submit --master} (or
@@ -33,6 +34,7 @@ public final class SparkSessions {
       conf.setIfMissing(entry.getKey(), entry.getValue());
     }
     addPlugin(conf, NativeBuildPlugin.class.getName());
+    conf.set(OpenBlasCores.SPARK_CONF, settings.nativeBackend().openblasCore());
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     LOG.info(
         "Spark {} session on master {} (default parallelism {})",

@@ -5,7 +5,6 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.factory.Nd4j;
 import org.vaespark.config.Settings;
-import org.vaespark.error.NativeBuildException;
 import org.vaespark.error.SettingsException;
 import org.vaespark.evaluate.EvaluateJob;
 import org.vaespark.generate.GenerateJob;
@@ -36,13 +35,6 @@ import picocli.CommandLine.Mixin;
     })
 public final class VaeCli {
   public static void main(String[] args) {
-    try {
-      // Before anything can load ND4J: choose the native build this CPU runs (README, "Native CPU
-      // builds").
-      NativeBuilds.configure();
-    } catch (NativeBuildException e) {
-      System.exit(ExitCodes.report(e, new PrintWriter(System.err, true)));
-    }
     System.exit(commandLine().execute(args));
   }
 
@@ -63,6 +55,10 @@ public final class VaeCli {
     @Override
     public Integer call() {
       Settings settings = options.settings();
+      // Before anything can load ND4J: choose the native build and OpenBLAS kernel this CPU runs
+      // (README,
+      // "Native CPU builds").
+      NativeBuilds.configure(settings.nativeBackend().openblasCore());
       requireNd4jBackend();
       // A session that already exists (a notebook, a test, an embedding application) is used and
       // left running.

@@ -23,6 +23,7 @@ public record Settings(
     GenerateSettings generate,
     RetrainSettings retrain,
     EvaluateSettings evaluate,
+    NativeSettings nativeBackend,
     StorageSettings storage,
     Config resolved) {
 
@@ -69,6 +70,7 @@ public record Settings(
       int nativeThreads,
       double outerMomentum,
       int evalBatchSize,
+      int averagingPort,
       CheckpointSettings checkpoint)
       implements Serializable {
     /** {@code vae.training.step}: this tool's fused training step. */
@@ -111,6 +113,12 @@ public record Settings(
       implements Serializable {}
 
   /**
+   * ND4J's native libraries: {@code openblasCore} is how OpenBLAS's GEMM kernel is chosen in every JVM
+   * ({@code auto}, {@code inherit} or a kernel name; see {@code runtime.OpenBlasCores}).
+   */
+  public record NativeSettings(String openblasCore) implements Serializable {}
+
+  /**
    * These settings with the model, checkpoint and generated-output locations replaced (the recorded config
    * too): {@code retrain} trains and generates each model version in its own folder.
    */
@@ -124,7 +132,17 @@ public record Settings(
         .withValue("vae.paths.generated", ConfigValueFactory.fromAnyRef(generated))
         .withValue("vae.paths.evaluation", ConfigValueFactory.fromAnyRef(evaluation));
     return new Settings(
-        spark, moved, prepare, this.model, training, generate, retrain, evaluate, storage, config);
+        spark,
+        moved,
+        prepare,
+        this.model,
+        training,
+        generate,
+        retrain,
+        evaluate,
+        nativeBackend,
+        storage,
+        config);
   }
 
   /** Spark settings whose values are credentials: never logged or written into metadata. */

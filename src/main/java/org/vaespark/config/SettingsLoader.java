@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.vaespark.error.SettingsException;
+import org.vaespark.runtime.OpenBlasCores;
 
 /**
  * Builds {@link Settings} from Typesafe Config, in this order of precedence (highest first):
@@ -151,6 +152,8 @@ public final class SettingsLoader {
         generate(c),
         retrain(c),
         evaluate(c),
+        new Settings.NativeSettings(OpenBlasCores.validPolicy(
+            "vae.native.openblas-core", c.getString("vae.native.openblas-core"))),
         storage(c),
         c);
   }
@@ -209,6 +212,7 @@ public final class SettingsLoader {
         intIn(c, "vae.training.native-threads", 0, 1024),
         fraction(c, "vae.training.outer-momentum"),
         intIn(c, "vae.training.eval-batch-size", 1, 1_000_000),
+        intIn(c, "vae.training.averaging-port", 0, 65_535),
         new Settings.CheckpointSettings(
             intIn(c, "vae.training.checkpoint.interval", 0, 100_000),
             intIn(c, "vae.training.checkpoint.keep", 1, 1000),

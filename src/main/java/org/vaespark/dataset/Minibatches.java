@@ -1,7 +1,6 @@
 package org.vaespark.dataset;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
@@ -9,9 +8,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.vaespark.runtime.NativeArrays;
 
 /** Pixel rows to [n, 784] float matrices, on the driver or as cached minibatches on the executors. */
 public final class Minibatches {
@@ -58,8 +56,6 @@ public final class Minibatches {
   }
 
   private static INDArray matrix(float[] buffer, int rows) {
-    int size = rows * Images.PIXELS;
-    float[] data = buffer.length == size ? buffer : Arrays.copyOf(buffer, size);
-    return Nd4j.create(data, new long[] {rows, Images.PIXELS}, DataType.FLOAT);
+    return NativeArrays.floats(buffer, rows * Images.PIXELS, rows, Images.PIXELS);
   }
 }

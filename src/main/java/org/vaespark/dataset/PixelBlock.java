@@ -3,10 +3,9 @@ package org.vaespark.dataset;
 import java.io.Serializable;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.vaespark.error.InputFileException;
+import org.vaespark.runtime.NativeArrays;
 
 /**
  * One worker's share of a split: the original pixel bytes of its examples, row after row (784 bytes each), kept
@@ -15,6 +14,9 @@ import org.vaespark.error.InputFileException;
  */
 public final class PixelBlock implements Serializable {
   private static final long serialVersionUID = 1L;
+  /** A block without rows (a worker that got no examples). */
+  public static final PixelBlock EMPTY = new PixelBlock(List.of());
+
   private final byte[] pixels;
   private final int rows;
 
@@ -64,12 +66,23 @@ public final class PixelBlock implements Serializable {
 
   /** Minibatch {@code index} of size {@code batchSize} in the given order, as [n, 784] floats in [0, 1]. */
   public INDArray batch(int[] order, int index, int batchSize) {
+    float[] out = new float[rowsOf(index, batchSize) * Images.PIXELS];
+    int n = toUnitFloats(order, index, batchSize, out);
+    return NativeArrays.floats(out, n * Images.PIXELS, n, Images.PIXELS);
+  }
+
+  /** Rows in minibatch {@code index} of size {@code batchSize}. */
+  public int rowsOf(int index, int batchSize) {
+    return Math.max(0, Math.min(batchSize, rows - index * batchSize));
+  }
+
+  /** Minibatch {@code index} as floats in [0, 1], row after row, into {@code out}; returns its rows. */
+  int toUnitFloats(int[] order, int index, int batchSize, float[] out) {
     int from = index * batchSize;
-    int n = Math.min(batchSize, rows - from);
-    float[] out = new float[n * Images.PIXELS];
+    int n = rowsOf(index, batchSize);
     for (int r = 0; r < n; r++) {
       Images.toUnitFloats(pixels, order[from + r] * Images.PIXELS, out, r * Images.PIXELS);
     }
-    return Nd4j.create(out, new long[] {n, Images.PIXELS}, DataType.FLOAT);
+    return n;
   }
 }

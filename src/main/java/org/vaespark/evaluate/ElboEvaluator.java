@@ -11,6 +11,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.vaespark.dataset.Minibatches;
 import org.vaespark.dataset.MnistDataset;
 import org.vaespark.job.JobContext;
+import org.vaespark.model.LogLikelihood;
 import org.vaespark.model.VaeWeights;
 import org.vaespark.runtime.Devices;
 
@@ -25,7 +26,7 @@ public final class ElboEvaluator {
 
   /** A measure of one batch, given the noise seed of that batch. */
   @FunctionalInterface
-  interface BatchMeasure<T> extends Serializable {
+  public interface BatchMeasure<T> extends Serializable {
     T apply(VaeWeights weights, INDArray x, long noiseSeed);
   }
 
@@ -40,11 +41,31 @@ public final class ElboEvaluator {
         weights,
         seed,
         VaeWeights.ElboSums.zero(),
-        (w, x, noiseSeed) -> w.negativeElbo(x, w.noise(x.rows(), noiseSeed)),
+        new NegativeElbo(),
         VaeWeights.ElboSums::plus);
   }
 
-  /** {@code measure} of every batch on the executors, summed with {@code plus} from {@code zero}. */
+  /** The negative ELBO of a batch; each task's copy keeps one scorer (work arrays) for its batches. */
+  private static final class NegativeElbo implements BatchMeasure<VaeWeights.ElboSums> {
+    private static final long serialVersionUID = 1L;
+    private transient LogLikelihood.Scorer scorer;
+
+    @Override
+    public VaeWeights.ElboSums apply(VaeWeights weights, INDArray x, long noiseSeed) {
+      if (scorer == null) {
+        scorer = new LogLikelihood.Scorer(weights);
+      }
+      INDArray eps = weights.noise(x.rows(), noiseSeed);
+      VaeWeights.ElboSums sums = scorer.negativeElbo(x, eps);
+      eps.close();
+      return sums;
+    }
+  }
+
+  /**
+   * {@code measure} of every batch on the executors, summed with {@code plus} from {@code zero}. The batches must
+   * be fresh arrays each time they are read (computed, or cached serialized): each is closed once measured.
+   */
   static <T extends Serializable> T sum(
       JavaRDD<INDArray> batches,
       Broadcast<VaeWeights> weights,
@@ -55,12 +76,16 @@ public final class ElboEvaluator {
     List<T> perPartition = batches
         .mapPartitionsWithIndex(
             (Integer partition, Iterator<INDArray> it) -> {
-              Devices.bindTaskToAssignedGpu();
+              Devices.prepareTask();
               VaeWeights w = weights.value();
               T total = zero;
               for (long batch = 0; it.hasNext(); batch++) {
-                total = plus.apply(
-                    total, measure.apply(w, it.next(), noiseSeed(seed, partition, batch)));
+                INDArray x = it.next();
+                total = plus.apply(total, measure.apply(w, x, noiseSeed(seed, partition, batch)));
+                // Each batch is a fresh array (computed, or deserialized from a serialized cache):
+                // free it now,
+                // not when the garbage collector gets to it.
+                x.close();
               }
               return List.of(total).iterator();
             },

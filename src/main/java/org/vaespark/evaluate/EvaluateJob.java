@@ -102,16 +102,28 @@ public final class EvaluateJob {
   /** {sum of the per-example estimates, examples} over the batches, computed on the executors. */
   static double[] logPxSum(
       JavaRDD<INDArray> batches, Broadcast<VaeWeights> weights, int k, long seed) {
-    return ElboEvaluator.sum(
-        batches,
-        weights,
-        seed,
-        new double[2],
-        (w, x, noiseSeed) -> {
-          double[] logPx = LogLikelihood.estimate(w, x, k, noiseSeed).logPx();
-          return new double[] {Arrays.stream(logPx).sum(), logPx.length};
-        },
-        (a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
+    return ElboEvaluator.sum(batches, weights, seed, new double[2], new LogPxSum(k), (a, b) ->
+        new double[] {a[0] + b[0], a[1] + b[1]});
+  }
+
+  /** {sum of the per-example estimates, examples} of a batch; each task's copy keeps one scorer for its batches. */
+  private static final class LogPxSum implements ElboEvaluator.BatchMeasure<double[]> {
+    private static final long serialVersionUID = 1L;
+    private final int k;
+    private transient LogLikelihood.Scorer scorer;
+
+    LogPxSum(int k) {
+      this.k = k;
+    }
+
+    @Override
+    public double[] apply(VaeWeights weights, INDArray x, long noiseSeed) {
+      if (scorer == null) {
+        scorer = new LogLikelihood.Scorer(weights);
+      }
+      double[] logPx = scorer.estimate(x, k, noiseSeed).logPx();
+      return new double[] {Arrays.stream(logPx).sum(), logPx.length};
+    }
   }
 
   private void publish(Path target, Evaluation evaluation, boolean overwrite) {

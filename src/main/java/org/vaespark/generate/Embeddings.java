@@ -2,8 +2,10 @@ package org.vaespark.generate;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -64,29 +66,60 @@ final class Embeddings {
       this.samples = samples;
     }
 
+    /** Rows out as they are asked for, one batch at a time: a partition never sits whole in memory. */
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-      Devices.bindTaskToAssignedGpu();
+      Devices.prepareTask();
       VaeWeights w = weights.value();
-      List<Row> out = new ArrayList<>();
-      List<Row> batch = new ArrayList<>(BATCH);
-      while (rows.hasNext()) {
-        Row row = rows.next();
-        if (!batch.isEmpty() && !batch.get(0).getString(2).equals(row.getString(2))) {
-          // One split per batch: each split has its own number of samples.
-          encodeBatch(w, batch, out);
-          batch.clear();
+      LogLikelihood.Scorer scorer = new LogLikelihood.Scorer(w);
+      return new Iterator<>() {
+        private Row pending;
+        private Iterator<Row> encoded = Collections.emptyIterator();
+
+        @Override
+        public boolean hasNext() {
+          while (!encoded.hasNext()) {
+            List<Row> batch = nextBatch();
+            if (batch.isEmpty()) {
+              return false;
+            }
+            List<Row> out = new ArrayList<>(batch.size());
+            encodeBatch(w, scorer, batch, out);
+            encoded = out.iterator();
+          }
+          return true;
         }
-        batch.add(row);
-        if (batch.size() == BATCH || !rows.hasNext()) {
-          encodeBatch(w, batch, out);
-          batch.clear();
+
+        @Override
+        public Row next() {
+          if (!hasNext()) {
+            throw new NoSuchElementException();
+          }
+          return encoded.next();
         }
-      }
-      return out.iterator();
+
+        /** Up to BATCH rows of one split (each split has its own number of samples). */
+        private List<Row> nextBatch() {
+          List<Row> batch = new ArrayList<>(BATCH);
+          if (pending != null) {
+            batch.add(pending);
+            pending = null;
+          }
+          while (batch.size() < BATCH && rows.hasNext()) {
+            Row row = rows.next();
+            if (!batch.isEmpty() && !batch.get(0).getString(2).equals(row.getString(2))) {
+              pending = row;
+              break;
+            }
+            batch.add(row);
+          }
+          return batch;
+        }
+      };
     }
 
-    private void encodeBatch(VaeWeights w, List<Row> batch, List<Row> out) {
+    private void encodeBatch(
+        VaeWeights w, LogLikelihood.Scorer scorer, List<Row> batch, List<Row> out) {
       List<byte[]> pixels = new ArrayList<>(batch.size());
       for (Row row : batch) {
         pixels.add((byte[]) row.get(3));
@@ -96,8 +129,11 @@ final class Embeddings {
       float[][] means = encoded.mean().toFloatMatrix();
       float[][] logVars = encoded.logVar().toFloatMatrix();
       long first = batch.get(0).getLong(0);
-      LogLikelihood.Estimates scores = LogLikelihood.estimate(
-          w, x, samples.of(batch.get(0).getString(2)), samples.seed() + first);
+      LogLikelihood.Estimates scores = scorer.estimate(
+          x, encoded, samples.of(batch.get(0).getString(2)), samples.seed() + first);
+      for (INDArray done : new INDArray[] {x, encoded.mean(), encoded.logVar()}) {
+        done.close();
+      }
       for (int i = 0; i < batch.size(); i++) {
         Row row = batch.get(i);
         out.add(RowFactory.create(

@@ -9,8 +9,10 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.variational.VariationalAutoencoder;
 import org.deeplearning4j.nn.params.VariationalAutoencoderParamInitializer;
 import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.AdamUpdater;
 import org.nd4j.linalg.learning.config.Adam;
@@ -19,8 +21,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * The VAE's training step written for this model: the GEMMs the maths needs and no more (no input gradient for
  * the first layer), the Bernoulli loss and its gradient in logits form (gradient {@code sigmoid(l) - x}, loss
- * {@code softplus(l) - x l} computed stably), the analytic KL term, and Adam in ND4J's fused updater op over the
- * same state layout as DL4J's. ND4J operations only, so it runs on the CPU and CUDA backends alike.
+ * {@code softplus(l) - x l} computed stably), the analytic KL term, and Adam ({@link HeapAdam} for float models,
+ * ND4J's fused updater op otherwise) over the same state layout as DL4J's. ND4J operations only, so it runs on the CPU and CUDA backends alike.
  *
  * <p>Same parameters, same layout, same objective as DL4J's {@code VariationalAutoencoder} layer with a Bernoulli
  * sigmoid output and identity q(z|x) activation: {@code FusedVaeStepTest} compares loss and gradients with the
@@ -31,12 +33,14 @@ public final class FusedVaeStep implements TrainingStep {
   private final INDArray updaterState;
   private final INDArray gradient;
   private final IActivation activation;
+  private final boolean plainRelu;
   private final List<INDArray[]> encoder = new ArrayList<>(); // {W, b, dW, db}
   private final List<INDArray[]> decoder = new ArrayList<>();
   private final INDArray[] mean;
   private final INDArray[] logVar;
   private final INDArray[] output;
   private final AdamUpdater adam;
+  private final HeapAdam heapAdam;
   private final long latentSize;
   private final Map<Long, Buffers> buffers = new HashMap<>();
 
@@ -63,6 +67,7 @@ public final class FusedVaeStep implements TrainingStep {
     this.updaterState = updaterState;
     this.gradient = Nd4j.create(params.dataType(), params.shape());
     this.activation = vae.getActivationFn();
+    this.plainRelu = new ActivationReLU().equals(activation);
     VariationalAutoencoderParamInitializer init =
         VariationalAutoencoderParamInitializer.getInstance();
     Map<String, INDArray> p = init.getGradientsFromFlattened(layerConf, params);
@@ -77,8 +82,14 @@ public final class FusedVaeStep implements TrainingStep {
     }
     output = dense(p, g, VariationalAutoencoderParamInitializer.PXZ_PREFIX);
     latentSize = mean[0].columns();
-    adam = new AdamUpdater(adamConfig);
-    adam.setStateViewArray(updaterState, params.shape(), 'c', false);
+    // Float models take Adam on the heap (vectorised by the JIT); others ND4J's op.
+    heapAdam = params.dataType() == DataType.FLOAT
+        ? new HeapAdam(adamConfig, params, updaterState, gradient)
+        : null;
+    adam = heapAdam == null ? new AdamUpdater(adamConfig) : null;
+    if (adam != null) {
+      adam.setStateViewArray(updaterState, params.shape(), 'c', false);
+    }
   }
 
   private static INDArray[] dense(Map<String, INDArray> p, Map<String, INDArray> g, String prefix) {
@@ -113,9 +124,27 @@ public final class FusedVaeStep implements TrainingStep {
     Buffers b = buffers(x.rows());
     Nd4j.randn(b.eps);
     double loss = computeGradient(x, b.eps, computeLoss);
-    adam.applyUpdater(gradient, iteration, epoch);
-    params.subi(gradient);
+    if (heapAdam != null) {
+      heapAdam.step(iteration, epoch);
+    } else {
+      adam.applyUpdater(gradient, iteration, epoch);
+      params.subi(gradient);
+    }
     return loss;
+  }
+
+  @Override
+  public void flush() {
+    if (heapAdam != null) {
+      heapAdam.flush();
+    }
+  }
+
+  @Override
+  public void reload() {
+    if (heapAdam != null) {
+      heapAdam.reload();
+    }
   }
 
   /**
@@ -165,7 +194,7 @@ public final class FusedVaeStep implements TrainingStep {
     INDArray delta = Transforms.sigmoid(b.logits, false).subi(x).muli(scale);
     INDArray upstream = backward(output, decoded, delta, b.decGrad[decoder.size() - 1]);
     for (int i = decoder.size() - 1; i >= 0; i--) {
-      INDArray dPre = activation.backprop(b.decPre[i], upstream).getFirst();
+      INDArray dPre = backpropActivation(b.decPre[i], upstream);
       INDArray input = i == 0 ? b.z : b.decOut[i - 1];
       upstream = backward(decoder.get(i), input, dPre, i == 0 ? b.dz : b.decGrad[i - 1]);
     }
@@ -189,13 +218,25 @@ public final class FusedVaeStep implements TrainingStep {
     Nd4j.gemm(dMu, mean[0], dH, false, true, 1.0, 0.0);
     Nd4j.gemm(dLv, logVar[0], dH, false, true, 1.0, 1.0);
     for (int i = encoder.size() - 1; i >= 0; i--) {
-      INDArray dPre = activation.backprop(b.encPre[i], dH).getFirst();
+      INDArray dPre = backpropActivation(b.encPre[i], dH);
       if (i == 0) {
         weightGradients(encoder.get(i), x, dPre); // nothing needs the gradient of the input pixels
       } else {
         dH = backward(encoder.get(i), b.encOut[i - 1], dPre, b.encGrad[i - 1]);
       }
     }
+  }
+
+  /**
+   * dL/dpre from dL/dout through the hidden activation. For plain ReLU, in place over {@code upstream} (a work
+   * buffer the caller no longer needs); other activations go through DL4J's backprop, which allocates.
+   */
+  private INDArray backpropActivation(INDArray pre, INDArray upstream) {
+    if (plainRelu) {
+      Nd4j.exec(new RectifiedLinearDerivative(pre, upstream, upstream));
+      return upstream;
+    }
+    return activation.backprop(pre, upstream).getFirst();
   }
 
   /** out := act(in W + b), with the pre-activation kept in {@code pre}. */

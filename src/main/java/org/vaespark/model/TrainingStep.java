@@ -31,4 +31,13 @@ public interface TrainingStep {
 
   /** The flat Adam state (first then second moments), {@code [1, 2 * numParams]}. */
   INDArray updaterState();
+
+  /**
+   * Makes {@link #params()} and {@link #updaterState()} hold the step's current state, before they are read from
+   * outside (a step may keep working copies elsewhere between steps).
+   */
+  default void flush() {}
+
+  /** Takes {@link #params()} and {@link #updaterState()} as the step's state after they were written from outside. */
+  default void reload() {}
 }

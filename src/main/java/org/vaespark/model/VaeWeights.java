@@ -52,6 +52,11 @@ public final class VaeWeights implements Serializable {
       return input.mmul(weights).addiRowVector(bias);
     }
 
+    void applyInto(INDArray input, INDArray out) {
+      Nd4j.gemm(input, weights, out, false, false, 1.0, 0.0);
+      out.addiRowVector(bias);
+    }
+
     static Dense of(Map<String, INDArray> params, String prefix) {
       return new Dense(
           params
@@ -169,20 +174,53 @@ public final class VaeWeights implements Serializable {
   public Encoded encode(INDArray x) {
     INDArray h = x;
     for (Dense layer : encoder) {
-      h = hiddenActivation.getActivation(layer.apply(h), false);
+      INDArray next = hiddenActivation.getActivation(layer.apply(h), false);
+      closeIntermediate(h, x);
+      h = next;
     }
-    return new Encoded(
+    Encoded encoded = new Encoded(
         pzxActivation.getActivation(zMean.apply(h), false),
         pzxActivation.getActivation(zLogVar.apply(h), false));
+    closeIntermediate(h, x);
+    return encoded;
+  }
+
+  /** Frees a hidden layer's output at once (left to the garbage collector, ND4J's memory piles up), never the input. */
+  private static void closeIntermediate(INDArray h, INDArray input) {
+    if (h != input) {
+      h.close();
+    }
   }
 
   /** Pre-sigmoid outputs of the decoder for latent rows {@code z}. */
   public INDArray decodeLogits(INDArray z) {
     INDArray h = z;
     for (Dense layer : decoder) {
-      h = hiddenActivation.getActivation(layer.apply(h), false);
+      INDArray next = hiddenActivation.getActivation(layer.apply(h), false);
+      closeIntermediate(h, z);
+      h = next;
     }
-    return output.apply(h);
+    INDArray logits = output.apply(h);
+    closeIntermediate(h, z);
+    return logits;
+  }
+
+  /** The widths of the decoder's hidden layers, in order. */
+  public long[] decoderWidths() {
+    return decoder.stream().mapToLong(layer -> layer.weights().columns()).toArray();
+  }
+
+  /**
+   * Pre-sigmoid decoder outputs for latent rows {@code z} into {@code logits}, through {@code hidden} (one buffer
+   * per hidden layer, as many rows as z): GEMMs into the given arrays, nothing allocated.
+   */
+  public void decodeLogitsInto(INDArray z, INDArray[] hidden, INDArray logits) {
+    INDArray h = z;
+    for (int i = 0; i < decoder.size(); i++) {
+      decoder.get(i).applyInto(h, hidden[i]);
+      h = hiddenActivation.getActivation(hidden[i], false);
+    }
+    output.applyInto(h, logits);
   }
 
   /** Bernoulli means (pixel intensities in [0, 1]) for latent rows {@code z}. */
@@ -199,8 +237,12 @@ public final class VaeWeights implements Serializable {
     Encoded q = encode(x);
     INDArray z = q.mean().add(Transforms.exp(q.logVar().mul(0.5), false).muli(eps));
     INDArray logits = decodeLogits(z);
-    return new ElboSums(
-        VaeLoss.reconstruction(logits, x), VaeLoss.kl(q.mean(), q.logVar()), x.rows());
+    ElboSums sums =
+        new ElboSums(VaeLoss.reconstruction(logits, x), VaeLoss.kl(q.mean(), q.logVar()), x.rows());
+    for (INDArray temporary : new INDArray[] {q.mean(), q.logVar(), z, logits}) {
+      temporary.close();
+    }
+    return sums;
   }
 
   /** Standard-normal noise for {@link #negativeElbo}, reproducible from {@code seed}. */

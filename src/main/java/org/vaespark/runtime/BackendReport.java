@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Logs, at the start of training, which ND4J backend and devices the driver and each executor use: the backend
- * (CPU or CUDA), the native build with the CPU flags that chose it and the library file JavaCPP loaded, BLAS, threads, the CUDA devices ND4J sees and the
+ * (CPU or CUDA), the native build with the CPU flags that chose it and the library file JavaCPP loaded, the
+ * OpenBLAS kernel chosen and the one OpenBLAS reports in use, BLAS, threads, the CUDA devices ND4J sees and the
  * GPUs Spark assigned to the task. A cluster with a mis-set backend shows up here, not as a slow run.
  */
 public final class BackendReport {
@@ -49,6 +50,7 @@ public final class BackendReport {
 
   /** The ND4J backend of this JVM, in one line. */
   static String describe() {
+    NativeBuilds.configure();
     Properties env = Nd4j.getExecutioner().getEnvironmentInformation();
     StringBuilder line = new StringBuilder();
     line.append("ND4J ")
@@ -63,6 +65,11 @@ public final class BackendReport {
         .append(NativeBuilds.configure().describe())
         .append("; loaded ")
         .append(NativeBuilds.loadedLibrary());
+    NativeBuilds.openblas()
+        .ifPresent(blas -> line.append("; OpenBLAS kernel ")
+            .append(blas.describe())
+            .append(", in use ")
+            .append(OpenBlasCores.inUse()));
     Object devices = env.get("cuda.devicesInformation");
     if (devices instanceof Collection<?> list && !list.isEmpty()) {
       List<String> names = new ArrayList<>();

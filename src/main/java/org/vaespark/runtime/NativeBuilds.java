@@ -2,6 +2,7 @@ package org.vaespark.runtime;
 
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Predicate;
 import org.bytedeco.javacpp.Loader;
 import org.slf4j.Logger;
@@ -22,7 +23,9 @@ public final class NativeBuilds {
 
   private static final Logger LOG = LoggerFactory.getLogger(NativeBuilds.class);
   private static final String CPU_BACKEND = "org/nd4j/linalg/cpu/nativecpu/CpuBackend.class";
+  private static final String CUDA_BACKEND = "org/nd4j/linalg/jcublas/JCublasBackend.class";
   private static Choice configured;
+  private static OpenBlasCores.Choice openblas;
 
   private NativeBuilds() {}
 
@@ -40,20 +43,52 @@ public final class NativeBuilds {
   }
 
   /**
-   * Chooses the build for this JVM and sets {@value #PROPERTY} accordingly, once per JVM; later calls return
-   * the first choice. Must run before ND4J loads its native library.
-   *
-   * @throws NativeBuildException if the user's explicit choice cannot run on this CPU or is not a known build
+   * As {@link #configure(String)} with the OpenBLAS policy of the system property {@value
+   * OpenBlasCores#PROPERTY} ({@value OpenBlasCores#AUTO} if unset): for JVMs that load no settings (tests,
+   * probes) and for every later caller, which gets the first choice.
    */
   public static synchronized Choice configure() {
+    return configure(System.getProperty(OpenBlasCores.PROPERTY, OpenBlasCores.AUTO));
+  }
+
+  /**
+   * Chooses ND4J's native build and OpenBLAS's kernel for this JVM from its CPU, once per JVM (later calls
+   * return the first choice): sets {@value #PROPERTY} and the environment variable {@value
+   * OpenBlasCores#VARIABLE} accordingly. Must run before ND4J loads its native libraries.
+   *
+   * @param openblasPolicy {@value OpenBlasCores#AUTO}, {@value OpenBlasCores#INHERIT} or a kernel name
+   * @throws NativeBuildException if the user's explicit choice of either cannot run on this CPU or is not a
+   *     known build, or (the CUDA build) a GPU cannot run ND4J's CUDA kernels ({@link CudaDevices})
+   */
+  public static synchronized Choice configure(String openblasPolicy) {
     if (configured == null) {
-      configured = configure(CpuFeatures.current(), System.getProperty(PROPERTY));
-      if (configured.build() != null) {
-        System.setProperty(PROPERTY, configured.build().extension());
+      CpuFeatures cpu = CpuFeatures.current();
+      if (onClasspath(CUDA_BACKEND)) {
+        CudaDevices.check(CudaDevices.visible());
       }
+      Choice build = configure(cpu, System.getProperty(PROPERTY));
+      OpenBlasCores.Choice blas = build.build() == null
+          ? null
+          : OpenBlasCores.choose(cpu, openblasPolicy, System.getenv(OpenBlasCores.VARIABLE));
+      if (build.build() != null) {
+        System.setProperty(PROPERTY, build.build().extension());
+      }
+      if (blas != null) {
+        OpenBlasCores.apply(blas);
+        if (blas.replacesInherited()) {
+          LOG.info("OpenBLAS kernel: {}", blas.describe());
+        }
+      }
+      configured = build;
+      openblas = blas;
       LOG.debug("ND4J native build: {}", configured.describe());
     }
     return configured;
+  }
+
+  /** The OpenBLAS kernel chosen by {@link #configure}; empty before it or where ND4J does not use OpenBLAS. */
+  public static synchronized Optional<OpenBlasCores.Choice> openblas() {
+    return Optional.ofNullable(openblas);
   }
 
   static Choice configure(CpuFeatures cpu, String explicit) {

@@ -1,82 +1,102 @@
 package org.vaespark.train;
 
+import java.io.IOException;
 import java.io.Serializable;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.UUID;
+import java.util.stream.IntStream;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
 import org.vaespark.dataset.MnistDataset;
 import org.vaespark.dataset.PixelBlock;
+import org.vaespark.error.SettingsException;
+import org.vaespark.error.TrainingDivergedException;
 import scala.Tuple2;
+import scala.collection.JavaConverters;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction2;
 
 /**
- * Synchronous parameter averaging on plain Spark operations. The train split is read once into one cached
- * {@link PixelBlock} per worker (no re-split or shuffle per round). Each averaging round is one Spark job: the
- * driver broadcasts the parameters and Adam state as float arrays, every worker takes {@code averagingFrequency}
- * steps on its own next minibatches (a new order every epoch), and {@code treeAggregate} sums what the workers
- * return, so the driver receives one sum however many executors there are; the driver then takes the mean (with
- * an optional outer momentum) and destroys the round's broadcast.
+ * Synchronous parameter averaging on Spark. The train split is read once into one cached {@link PixelBlock} per
+ * worker (no re-split or shuffle per round). Each epoch is one Spark job, a barrier stage whose tasks (one per
+ * worker, all running at once) take every round of the epoch: {@code averagingFrequency} steps on the worker's own
+ * next minibatches (a new order every epoch), then an exchange with the driver's {@link AveragingServer}, which
+ * averages the workers' parameters and Adam state (with an optional outer momentum) into the driver's network and
+ * sends the mean back. A round thus costs two transfers of the state per worker and no Spark job; the training
+ * steps stay alive on the executors ({@link WorkerSteps}).
  *
  * <p>Every random stream is a function of the seed and the position in training (epoch, iteration, partition),
- * so a retried task, and a run resumed from a checkpoint, redo exactly the same work.
+ * so a retried stage, and a run resumed from a checkpoint, redo exactly the same work.
  */
 final class AveragingTrainer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(AveragingTrainer.class);
   private final JavaSparkContext sc;
   private final JavaRDD<PixelBlock> blocks;
   private final Plan plan;
   private final int maxBatches;
   private final int workers;
-  private final double outerMomentum;
-  private float[] velocity;
+  private final AveragingServer server;
 
-  /** What every worker needs besides the round's state; serialized into each round's tasks. */
+  /** What every worker needs: the training settings and where the averaging server is; shipped in each epoch's tasks. */
   static final class Plan implements Serializable {
     private static final long serialVersionUID = 1L;
     final String configuration;
+    final long numParams;
     final int batchSize;
     final int frequency;
     final long seed;
     final boolean fused;
     final int threads;
+    /** Identifies the training run to the executors' {@link WorkerSteps}. */
+    final String runId;
+
+    final String host;
+    final int port;
+    final byte[] token;
 
     Plan(
-        String configuration, int batchSize, int frequency, long seed, boolean fused, int threads) {
+        String configuration,
+        long numParams,
+        int batchSize,
+        int frequency,
+        long seed,
+        boolean fused,
+        int threads,
+        String host,
+        int port,
+        byte[] token) {
       this.configuration = configuration;
+      this.numParams = numParams;
       this.batchSize = batchSize;
       this.frequency = frequency;
       this.seed = seed;
       this.fused = fused;
       this.threads = threads;
+      this.runId = UUID.randomUUID().toString();
+      this.host = host;
+      this.port = port;
+      this.token = token.clone();
     }
-  }
 
-  /** The parameters and Adam state a round starts from, and its position in training; broadcast. */
-  static final class RoundState implements Serializable {
-    private static final long serialVersionUID = 1L;
-    final float[] params;
-    final float[] updaterState;
-    final int iteration;
-    final int epoch;
-    final int round;
-
-    RoundState(float[] params, float[] updaterState, int iteration, int epoch, int round) {
-      this.params = params;
-      this.updaterState = updaterState;
-      this.iteration = iteration;
-      this.epoch = epoch;
-      this.round = round;
+    /** The same plan with the server's address filled in. */
+    Plan at(String host, int port, byte[] token) {
+      return new Plan(
+          configuration, numParams, batchSize, frequency, seed, fused, threads, host, port, token);
     }
   }
 
@@ -85,35 +105,93 @@ final class AveragingTrainer implements AutoCloseable {
       SparkSession spark,
       MnistDataset dataset,
       Settings.TrainingSettings training,
-      MultiLayerConfiguration conf,
+      MultiLayerNetwork network,
       int workers) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int threads = training.nativeThreads() > 0
         ? training.nativeThreads()
         : Integer.parseInt(sc.getConf().get("spark.task.cpus", "1"));
     Plan plan = new Plan(
-        conf.toJson(),
+        network.getLayerWiseConfigurations().toJson(),
+        network.numParams(),
         training.batchSizePerWorker(),
         training.averagingFrequency(),
         training.seed(),
         Settings.TrainingSettings.FUSED.equals(training.step()),
-        threads);
+        threads,
+        null,
+        training.averagingPort(),
+        new byte[0]);
     return new AveragingTrainer(
         sc, plan, blocks(spark, dataset, workers), training.outerMomentum());
   }
 
-  /** A trainer over given blocks, one per worker (cached by the caller or not). */
+  /**
+   * A trainer over given blocks, one per worker (cached by the caller or not); starts the averaging server on the
+   * driver, at the plan's port (0: any free port).
+   */
   AveragingTrainer(
       JavaSparkContext sc, Plan plan, JavaRDD<PixelBlock> blocks, double outerMomentum) {
     this.sc = sc;
-    this.plan = plan;
     this.blocks = blocks;
     this.workers = blocks.getNumPartitions();
-    this.outerMomentum = outerMomentum;
+    BarrierStages.requireSupported(sc, workers);
     int batchSize = plan.batchSize;
     this.maxBatches = blocks.map(block -> block.batches(batchSize)).collect().stream()
         .max(Integer::compare)
         .orElse(0);
+    byte[] token = new byte[AveragingProtocol.TOKEN_BYTES];
+    new SecureRandom().nextBytes(token);
+    String host = sc.getConf().get("spark.driver.host", "127.0.0.1");
+    String bindHost = sc.getConf().get("spark.driver.bindAddress", host);
+    try {
+      this.server = new AveragingServer(
+          new InetSocketAddress(bindHost, plan.port),
+          token,
+          workers,
+          plan.frequency,
+          plan.numParams,
+          outerMomentum);
+    } catch (IOException e) {
+      throw new SettingsException(
+          "cannot open the averaging server on the driver at " + bindHost + ":" + plan.port
+              + " (" + e.getMessage()
+              + "): set vae.training.averaging-port to a free port executors can reach, or 0 "
+              + "for any free port",
+          e);
+    }
+    this.plan = plan.at(host, server.port(), token);
+  }
+
+  private static final ClassTag<Integer> INTS = ClassTag$.MODULE$.apply(Integer.class);
+
+  /** One worker's task of an epoch, as the Scala function a barrier stage takes. */
+  private static final class EpochTask
+      extends AbstractFunction2<
+          Object, scala.collection.Iterator<PixelBlock>, scala.collection.Iterator<Integer>>
+      implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final Plan plan;
+    private final int epoch;
+    private final int attempt;
+
+    EpochTask(Plan plan, int epoch, int attempt) {
+      this.plan = plan;
+      this.epoch = epoch;
+      this.attempt = attempt;
+    }
+
+    @Override
+    public scala.collection.Iterator<Integer> apply(
+        Object partition, scala.collection.Iterator<PixelBlock> blocks) {
+      Iterator<Integer> steps = RoundWorker.work(
+          (Integer) partition,
+          JavaConverters.asJavaIteratorConverter(blocks).asJava(),
+          plan,
+          epoch,
+          attempt);
+      return JavaConverters.asScalaIteratorConverter(steps).asScala();
+    }
   }
 
   /** The train split as one cached block per worker: examples go to worker {@code id mod workers}, in id order. */
@@ -142,9 +220,53 @@ final class AveragingTrainer implements AutoCloseable {
     return (maxBatches + plan.frequency - 1) / plan.frequency;
   }
 
+  /**
+   * Runs the epoch's Spark job; a failed job (a task or its executor lost: Spark cannot retry a barrier result
+   * stage by itself) is run again, up to {@code spark.stage.maxConsecutiveAttempts} times. Each run is a new
+   * attempt for the averaging server, whose tasks go on from the last completed round.
+   */
+  private void runEpochJob(int epoch) {
+    int attempts = Math.max(1, sc.getConf().getInt("spark.stage.maxConsecutiveAttempts", 4));
+    for (int attempt = 0; ; attempt++) {
+      try {
+        JavaRDD.fromRDD(
+                blocks
+                    .rdd()
+                    .barrier()
+                    .mapPartitionsWithIndex(new EpochTask(plan, epoch, attempt), true, INTS),
+                INTS)
+            .collect();
+        return;
+      } catch (Exception e) {
+        // A SparkException (checked, though Scala throws it undeclared) wraps the tasks' failure.
+        RuntimeException explained = BarrierStages.explain(e, workers);
+        if (server.diverged()
+            || explained instanceof SettingsException
+            || attempt + 1 >= attempts) {
+          throw explained;
+        }
+        LOG.warn(
+            "Epoch {}: its training job failed ({}); running it again from the last completed round "
+                + "(attempt {} of {})",
+            epoch,
+            firstLine(e),
+            attempt + 2,
+            attempts);
+      }
+    }
+  }
+
+  private static String firstLine(Throwable e) {
+    return String.valueOf(e.getMessage())
+        .lines()
+        .filter(l -> !l.isBlank())
+        .findFirst()
+        .orElse(e.toString());
+  }
+
   /** Where one epoch's time went: all its rounds, the workers' steps on the critical path, the driver's averaging. */
   record EpochTimes(int rounds, double seconds, double stepSeconds, double averagingSeconds) {
-    /** Round overhead: broadcast, task launch, result transfer and aggregation. */
+    /** Round overhead: the epoch's Spark job, transfers to and from the driver, waiting. */
     double overheadSeconds() {
       return seconds - stepSeconds - averagingSeconds;
     }
@@ -152,86 +274,35 @@ final class AveragingTrainer implements AutoCloseable {
 
   /** Trains one epoch (1-based) on {@code network} in place. */
   EpochTimes fitEpoch(MultiLayerNetwork network, int epoch) {
-    long t0 = System.nanoTime();
-    double steps = 0;
-    double averaging = 0;
-    for (int round = 0; round < roundsPerEpoch(); round++) {
-      RoundResult sum = train(network, epoch, round);
-      long t = System.nanoTime();
-      average(network, sum, round);
-      averaging += (System.nanoTime() - t) / 1e9;
-      steps += sum.maxStepSeconds;
-    }
-    return new EpochTimes(roundsPerEpoch(), (System.nanoTime() - t0) / 1e9, steps, averaging);
-  }
-
-  /** One averaging round: broadcast, train on every worker, sum, average into {@code network}. */
-  RoundResult round(MultiLayerNetwork network, int epoch, int round) {
-    RoundResult sum = train(network, epoch, round);
-    average(network, sum, round);
-    return sum;
-  }
-
-  /** The workers' share of a round, summed: every worker trains from the broadcast parameters and Adam state. */
-  private RoundResult train(MultiLayerNetwork network, int epoch, int round) {
-    Broadcast<RoundState> state = sc.broadcast(new RoundState(
-        network.params().toFloatVector(),
-        network.getUpdater().getStateViewArray().toFloatVector(),
-        network.getLayerWiseConfigurations().getIterationCount(),
-        epoch,
-        round));
-    Plan plan = this.plan;
-    RoundResult sum;
-    try {
-      sum = blocks
-          .mapPartitionsWithIndex(
-              (partition, it) -> RoundWorker.work(partition, it, state.value(), plan), true)
-          .treeAggregate(RoundResult.EMPTY, RoundResult::plus, RoundResult::plus);
-    } finally {
-      state.destroy();
-    }
-    return sum;
-  }
-
-  /** The mean of the workers' parameters (with the outer momentum, if set) and Adam state, into the network. */
-  private void average(MultiLayerNetwork network, RoundResult sum, int round) {
-    if (sum.workers == 0) {
-      return;
-    }
-    INDArray params = network.params();
-    float[] averaged = mean(sum.params, sum.workers);
-    if (outerMomentum > 0) {
-      applyOuterMomentum(params.toFloatVector(), averaged);
-    }
-    params.assign(Nd4j.create(averaged, params.shape(), DataType.FLOAT).castTo(params.dataType()));
-    INDArray updaterState = network.getUpdater().getStateViewArray();
-    updaterState.assign(
-        Nd4j.create(mean(sum.updaterState, sum.workers), updaterState.shape(), DataType.FLOAT)
-            .castTo(updaterState.dataType()));
     MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
-    conf.setIterationCount(
-        conf.getIterationCount() + Math.min(plan.frequency, maxBatches - round * plan.frequency));
-    network.setScore(sum.lossSum / sum.batches);
-  }
-
-  /** SlowMo's outer momentum on the averaged update: averaged := previous + (velocity := beta v + update). */
-  private void applyOuterMomentum(float[] previous, float[] averaged) {
-    if (velocity == null) {
-      velocity = new float[averaged.length];
+    int firstIteration = conf.getIterationCount();
+    long t0 = System.nanoTime();
+    server.begin(network, epoch, roundsPerEpoch(), firstIteration);
+    AveragingServer.Outcome outcome;
+    try {
+      runEpochJob(epoch);
+    } catch (RuntimeException e) {
+      outcome = server.end();
+      if (outcome.divergence() != null) {
+        throw new TrainingDivergedException(outcome.divergence(), e);
+      }
+      throw e;
     }
-    float beta = (float) outerMomentum;
-    for (int i = 0; i < averaged.length; i++) {
-      velocity[i] = beta * velocity[i] + (averaged[i] - previous[i]);
-      averaged[i] = previous[i] + velocity[i];
+    outcome = server.end();
+    if (outcome.divergence() != null) {
+      throw new TrainingDivergedException(outcome.divergence());
     }
-  }
-
-  private static float[] mean(float[] sums, int contributors) {
-    float[] out = new float[sums.length];
-    for (int i = 0; i < sums.length; i++) {
-      out[i] = sums[i] / contributors;
+    if (outcome.completedRounds() != roundsPerEpoch()) {
+      throw new IllegalStateException("epoch " + epoch + " ended after " + outcome.completedRounds()
+          + " of " + roundsPerEpoch() + " averaging rounds");
     }
-    return out;
+    conf.setIterationCount(firstIteration + maxBatches);
+    network.setScore(outcome.lastLoss());
+    return new EpochTimes(
+        roundsPerEpoch(),
+        (System.nanoTime() - t0) / 1e9,
+        outcome.stepSeconds(),
+        outcome.averagingSeconds());
   }
 
   /**
@@ -241,11 +312,9 @@ final class AveragingTrainer implements AutoCloseable {
   JavaRDD<INDArray> evaluationBatches(int batchSize) {
     return blocks.flatMap(block -> {
       int[] order = block.identity();
-      List<INDArray> batches = new ArrayList<>();
-      for (int b = 0; b < block.batches(batchSize); b++) {
-        batches.add(block.batch(order, b, batchSize));
-      }
-      return batches.iterator();
+      return IntStream.range(0, block.batches(batchSize))
+          .mapToObj(b -> block.batch(order, b, batchSize))
+          .iterator();
     });
   }
 
@@ -259,6 +328,7 @@ final class AveragingTrainer implements AutoCloseable {
 
   @Override
   public void close() {
+    server.close();
     blocks.unpersist(false);
   }
 }

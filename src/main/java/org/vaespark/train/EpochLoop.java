@@ -18,6 +18,7 @@ import org.vaespark.evaluate.ElboEvaluator;
 import org.vaespark.job.JobContext;
 import org.vaespark.model.EpochMetrics;
 import org.vaespark.model.VaeWeights;
+import org.vaespark.runtime.MemoryReport;
 
 /**
  * The epoch loop: each epoch trains with parameter averaging ({@link AveragingTrainer}), then measures the train
@@ -50,8 +51,8 @@ final class EpochLoop {
     double seconds = start.seconds();
     JavaRDD<INDArray> testBatches =
         Minibatches.cached(context.spark(), dataset, MnistDataset.TEST, training.evalBatchSize());
-    try (AveragingTrainer trainer = AveragingTrainer.of(
-        context.spark(), dataset, training, network.getLayerWiseConfigurations(), workers)) {
+    try (AveragingTrainer trainer =
+        AveragingTrainer.of(context.spark(), dataset, training, network, workers)) {
       logPlan(trainer, network);
       JavaRDD<INDArray> trainBatches = trainer.evaluationBatches(training.evalBatchSize());
       for (int epoch = start.epoch() + 1; epoch <= training.epochs(); epoch++) {
@@ -100,6 +101,7 @@ final class EpochLoop {
     weights.destroy();
     EpochMetrics metrics = metrics(epoch, train, test, epochSeconds);
     log(metrics);
+    LOG.info("Epoch {} memory on the driver: {}", epoch, MemoryReport.line());
     Divergence.check(metrics);
     return metrics;
   }

@@ -88,6 +88,53 @@ class BenchReportTest {
         .contains("| training examples/s (bundled 8k, steady) | 8900 | 20000 | 0.45 |");
   }
 
+  /** The reference at 3e-3: faster to 115 nats (epoch 3) and lower after them. */
+  private static final String TORCH_3E3 = """
+      epoch 1 train_loss 220.00 test_loss 180.00 epoch_s 0.50 examples_per_s 16000
+      epoch 2 train_loss 160.00 test_loss 140.00 epoch_s 0.40 examples_per_s 20000
+      epoch 3 train_loss 130.00 test_loss 114.00 epoch_s 0.40 examples_per_s 20000
+      epoch 4 train_loss 120.00 test_loss 112.50 epoch_s 0.40 examples_per_s 20000
+      """;
+
+  @Test
+  void oursIsHeldAgainstTheBetterOfTheReferencesTwoLearningRates() throws Exception {
+    recordOurs("ours-bundled-1/model/metrics.jsonl");
+    write("torch-bundled-1.log", TORCH);
+    write("torch-bundled-lr3e-3-1.log", TORCH_3E3);
+
+    Map<String, Object> r = new BenchReport(dir).build();
+
+    assertThat((Double) r.get("torch_seconds_to_115_nats"))
+        .isCloseTo(1.3, within(1e-9)); // 0.5 + 0.4 + 0.4
+    Map<?, ?> byRate = (Map<?, ?>) r.get("torch_seconds_to_115_nats_by_rate");
+    assertThat((Double) byRate.get("1e-3")).isCloseTo(1.7, within(1e-9));
+    assertThat((Double) byRate.get("3e-3")).isCloseTo(1.3, within(1e-9));
+    assertThat((Double) r.get("time_to_quality_ratio_vs_torch")).isCloseTo(1.3 / 3.8, within(1e-9));
+    assertThat((Double) r.get("torch_examples_per_second")).isEqualTo(20000.0);
+  }
+
+  @Test
+  void oneWorkerIsComparedWithTheReferenceOnOneThread() throws Exception {
+    write(
+        "ours-workers-1/model/metrics.jsonl",
+        metricsLine(1, 2.0, 4000, 130)
+            + metricsLine(2, 0.6, 13000, 118)
+            + metricsLine(3, 0.6, 13400, 114));
+    write(
+        "torch-one-thread.log",
+        "epoch 1 train_loss 1 test_loss 150 epoch_s 0.9 examples_per_s 9000\n"
+            + "epoch 2 train_loss 1 test_loss 130 epoch_s 0.62 examples_per_s 12900\n"
+            + "epoch 3 train_loss 1 test_loss 120 epoch_s 0.60 examples_per_s 13300\n");
+
+    Map<String, Object> r = new BenchReport(dir).build();
+
+    assertThat((Double) r.get("one_worker_examples_per_second")).isEqualTo(13200.0);
+    assertThat((Double) r.get("torch_one_thread_examples_per_second")).isEqualTo(13100.0);
+    assertThat((Double) r.get("one_thread_ratio_vs_torch"))
+        .isCloseTo(13200.0 / 13100.0, within(1e-9));
+    assertThat(BenchMarkdown.render(r)).contains("| training examples/s, 1 worker vs 1 thread");
+  }
+
   @Test
   void withoutTheReferenceEachTorchFigureIsNullWithTheReason() throws Exception {
     recordOurs("ours-bundled-1/model/metrics.jsonl");

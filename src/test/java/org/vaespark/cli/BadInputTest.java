@@ -433,6 +433,17 @@ class BadInputTest extends SparkTestBase {
   }
 
   @Test
+  void moreWorkersThanTaskSlots() {
+    Path out = datasetCopy("too-many-workers", d -> d);
+    assertRefused(
+        runOn("train", out, "--set", "vae.training.workers=3"),
+        out,
+        "vae.training.workers = 3 needs 3 task slots at once",
+        "local[2] has 2");
+    assertThat(out.resolve("model")).doesNotExist();
+  }
+
+  @Test
   void anUnknownOptionIsBadInputWithTheUsage() {
     Path out = dir.resolve("unknown-option");
     Outcome outcome = runOn("train", out, "--epochs", "5");

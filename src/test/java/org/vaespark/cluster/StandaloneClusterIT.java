@@ -240,7 +240,16 @@ class StandaloneClusterIT {
         .isLessThan(history.get(0).testNegElbo() - 20);
     EventLog eventLog = EventLog.readOnly(events);
     assertThat(eventLog.removedExecutors()).as("the killed executor").hasSize(1);
-    assertThat(eventLog.failedJobs()).isEmpty();
+    // Losing an executor during an epoch's training job fails that job (Spark cannot retry a
+    // barrier
+    // result stage), and the trainer runs it again from the last completed round; a lost evaluation
+    // task is retried by Spark itself.
+    List<String> failedJobs = eventLog.failedJobs();
+    assertThat(failedJobs).hasSizeLessThanOrEqualTo(1);
+    if (!failedJobs.isEmpty()) {
+      assertThat(Files.readString(logFile))
+          .contains("running it again from the last completed round");
+    }
     assertThat(eventLog.executorsThatSucceeded("train-epoch-"))
         .as("a replacement executor trained too")
         .hasSizeGreaterThanOrEqualTo(3);

@@ -5,13 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.layers.variational.VariationalAutoencoder;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.AdamUpdater;
+import org.nd4j.linalg.learning.config.Adam;
 import org.vaespark.config.Settings;
 import org.vaespark.testing.TestData;
 
@@ -63,6 +67,54 @@ class FusedVaeStepTest {
         / dl4jGradient.norm2Number().doubleValue();
     assertThat(error).as("relative gradient error").isLessThan(1e-4);
     assertThat(dl4jGradient.norm2Number().doubleValue()).isPositive();
+  }
+
+  /**
+   * A float model's step runs Adam on the heap: the same parameters and the same state, in ND4J's layout (first
+   * moments, then second), as ND4J's own Adam op applied to the same gradient.
+   */
+  @Test
+  void theHeapAdamOfAFloatStepMatchesNd4jsAdamOverTheSameStateLayout() {
+    Settings.ModelSettings model = new Settings.ModelSettings(List.of(48), List.of(48), 4, "relu");
+    MultiLayerNetwork network = network(model, DataType.FLOAT);
+    long n = network.numParams();
+    INDArray params = network.params().dup();
+    // A state away from zero, with different moments, so a swapped layout would show.
+    INDArray state = Nd4j.concat(
+        1,
+        Nd4j.randn(DataType.FLOAT, 1, n).muli(0.01),
+        Nd4j.rand(DataType.FLOAT, 1, n).muli(0.001));
+    INDArray x = TestData.features(0, 16);
+    MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
+
+    FusedVaeStep step = new FusedVaeStep(conf, params.dup(), state.dup());
+    Nd4j.getRandom().setSeed(7);
+    step.fit(x, 5, 0);
+    step.flush();
+
+    FusedVaeStep reference = new FusedVaeStep(conf, params.dup(), state.dup());
+    INDArray eps = Nd4j.create(DataType.FLOAT, 16, 4);
+    Nd4j.getRandom().setSeed(7);
+    Nd4j.randn(eps);
+    reference.computeGradient(x, eps);
+    INDArray gradient = reference.gradient().dup();
+    INDArray referenceState = state.dup();
+    AdamUpdater adam =
+        new AdamUpdater((Adam) ((VariationalAutoencoder) conf.getConf(0).getLayer()).getIUpdater());
+    adam.setStateViewArray(referenceState, params.shape(), 'c', false);
+    adam.applyUpdater(gradient, 5, 0);
+    INDArray referenceParams = params.sub(gradient);
+
+    assertThat(step.params().sub(params).norm2Number().doubleValue())
+        .as("the step moved")
+        .isPositive();
+    assertThat(relativeError(step.params(), referenceParams)).isLessThan(1e-5);
+    assertThat(relativeError(step.updaterState(), referenceState)).isLessThan(1e-5);
+  }
+
+  private static double relativeError(INDArray ours, INDArray expected) {
+    return ours.sub(expected).norm2Number().doubleValue()
+        / expected.norm2Number().doubleValue();
   }
 
   private static double relativeError(double a, double b) {

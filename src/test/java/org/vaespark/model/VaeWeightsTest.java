@@ -78,5 +78,14 @@ class VaeWeightsTest {
     assertThat(weights.negativeElbo(x, weights.noise(10, 1)).reconstruction())
         .as("same seed, same figure")
         .isEqualTo(sums.reconstruction());
+
+    // The scorer's version, in its reused work arrays, used by every evaluation on the executors.
+    LogLikelihood.Scorer scorer = new LogLikelihood.Scorer(weights);
+    for (int repeat = 0; repeat < 2; repeat++) {
+      VaeWeights.ElboSums scored = scorer.negativeElbo(x, eps);
+      assertThat(scored.examples()).isEqualTo(10);
+      assertThat(scored.reconstruction()).isCloseTo(reconstruction, within(1e-4 * reconstruction));
+      assertThat(scored.kl()).isCloseTo(kl, within(1e-4 * kl + 1e-6));
+    }
   }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
@@ -30,8 +31,13 @@ class NativeBuildChildJvmTest {
   }
 
   private String probe(List<String> jvmOptions) throws Exception {
+    return probe(jvmOptions, Map.of());
+  }
+
+  private String probe(List<String> jvmOptions, Map<String, String> environment) throws Exception {
     Path log = dir.resolve("probe-" + System.nanoTime() + ".log");
-    try (CliProcess process = CliProcess.startMain(log, jvmOptions, TrainingStepProbe.class)) {
+    try (CliProcess process =
+        CliProcess.startMain(log, jvmOptions, environment, TrainingStepProbe.class)) {
       int exit = process.waitFor(120);
       assertThat(exit).as(process.log()).isZero();
       return process.log();
@@ -65,6 +71,71 @@ class NativeBuildChildJvmTest {
     assertThat(output)
         .contains("probe build=AVX2 explicit=false")
         .contains("/linux-x86_64-avx2/libnd4jcpu.so");
+  }
+
+  static List<OpenBlasCore> kernelsThisCpuRuns() {
+    CpuFeatures cpu = CpuFeatures.current();
+    return Arrays.stream(OpenBlasCore.values())
+        .filter(core -> core == OpenBlasCore.SKYLAKEX || core == OpenBlasCore.HASWELL)
+        .filter(core -> core.runsOn(cpu))
+        .toList();
+  }
+
+  @Test
+  void theKernelOpenBlasReportsIsTheOneChosenReplacingAnInheritedValue() throws Exception {
+    OpenBlasCores.Choice expected =
+        OpenBlasCores.choose(CpuFeatures.current(), OpenBlasCores.AUTO, "Prescott");
+
+    String output = probe(List.of(), Map.of(OpenBlasCores.VARIABLE, "Prescott"));
+
+    Matcher blas = Pattern.compile("probe openblas chosen=(\\S+) inuse=(\\S+) replaced=(\\S+)")
+        .matcher(output);
+    assertThat(blas.find()).as(output).isTrue();
+    if (expected.core() != null) {
+      assertThat(blas.group(1)).isEqualTo(expected.core().coreName());
+      assertThat(blas.group(2)).as(output).isEqualTo(expected.core().coreName());
+      assertThat(blas.group(3)).isEqualTo("true");
+    } else {
+      assertThat(blas.group(2)).as("OpenBLAS detected the CPU itself").isNotEqualTo("Prescott");
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("kernelsThisCpuRuns")
+  void aForcedKernelIsTheOneOpenBlasUses(OpenBlasCore core) throws Exception {
+    String output = probe(
+        List.of("-D" + OpenBlasCores.PROPERTY + "=" + core.coreName()),
+        Map.of(OpenBlasCores.VARIABLE, "Prescott"));
+
+    assertThat(output)
+        .contains("probe openblas chosen=" + core.coreName() + " inuse=" + core.coreName());
+  }
+
+  @Test
+  void forcingAKernelTheCpuLacksExitsWith4AndNamesTheFlagAndTheSetting() throws Exception {
+    Path cpuinfo = Files.writeString(dir.resolve("cpuinfo-amd"), NativeBuildsTest.AMD_AVX2);
+    Path log = dir.resolve("forced-kernel.log");
+    List<String> options = List.of("-D" + CpuFeatures.CPUINFO_PROPERTY + "=" + cpuinfo);
+    try (CliProcess cli = CliProcess.start(
+        log,
+        options,
+        "prepare",
+        "--input",
+        "data-prep/sample",
+        "--output",
+        dir.resolve("out").toString(),
+        "--set",
+        OpenBlasCores.PROPERTY + "=SkylakeX")) {
+      int exit = cli.waitFor(60);
+
+      assertThat(exit).as(cli.log()).isEqualTo(ExitCode.NO_BACKEND.code());
+      assertThat(cli.log())
+          .contains("error: " + OpenBlasCores.PROPERTY
+              + " = 'SkylakeX' asks for OpenBLAS's SkylakeX kernels")
+          .contains("lacks avx512bw")
+          .doesNotContain("SIGILL");
+    }
+    assertThat(dir.resolve("out")).doesNotExist();
   }
 
   @Test

@@ -7,7 +7,10 @@ import org.vaespark.config.Settings;
 import org.vaespark.model.VaeNetworks;
 import org.vaespark.testing.TestData;
 
-/** Run in a child JVM: chooses the native build as the tool does, takes one VAE training step, reports both. */
+/**
+ * Run in a child JVM: chooses the native build and OpenBLAS kernel as the tool does, takes one VAE training step,
+ * reports the choices, the library loaded and the kernel OpenBLAS says it uses.
+ */
 public final class TrainingStepProbe {
   private TrainingStepProbe() {}
 
@@ -23,5 +26,10 @@ public final class TrainingStepProbe {
     System.out.println("probe build=" + choice.build().name() + " explicit=" + choice.explicit());
     System.out.println("probe loaded=" + NativeBuilds.loadedLibrary());
     System.out.println("probe score=" + network.getLayer(0).score() + " change=" + change);
+    OpenBlasCores.Choice blas = NativeBuilds.openblas().orElseThrow();
+    System.out.println("probe openblas chosen="
+        + (blas.core() == null ? "none" : blas.core().coreName()) + " inuse="
+        + OpenBlasCores.inUse()
+        + " replaced=" + blas.replacesInherited());
   }
 }

@@ -62,7 +62,11 @@ public final class CliProcess implements AutoCloseable {
     return startMain(log, jvmOptions, Map.of(), main, args);
   }
 
-  private static CliProcess startMain(
+  /**
+   * As {@link #startMain(Path, List, Class, String...)}, with environment variables changed: a null value removes
+   * the variable from the environment the child inherits.
+   */
+  public static CliProcess startMain(
       Path log,
       List<String> jvmOptions,
       Map<String, String> environment,
@@ -95,7 +99,13 @@ public final class CliProcess implements AutoCloseable {
     try {
       ProcessBuilder builder =
           new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-      builder.environment().putAll(environment);
+      environment.forEach((name, value) -> {
+        if (value == null) {
+          builder.environment().remove(name);
+        } else {
+          builder.environment().put(name, value);
+        }
+      });
       Process process = builder.start();
       return new CliProcess(process, log);
     } catch (IOException e) {

@@ -9,21 +9,23 @@ import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.vaespark.config.Settings;
 import org.vaespark.config.SettingsLoader;
 import org.vaespark.dataset.Images;
 import org.vaespark.dataset.PixelBlock;
+import org.vaespark.model.TrainingStep;
 import org.vaespark.model.VaeNetworks;
 import org.vaespark.testing.SparkTestBase;
 import org.vaespark.testing.TestData;
 
 /**
- * After one averaging round with two workers on Spark, the driver holds the mean of what each worker computes
- * on its own block, parameters and Adam state alike, for the fused step and DL4J's layer.
+ * After one averaging round with two workers on Spark (a barrier stage whose tasks exchange their state with the
+ * driver's averaging server), the driver holds the mean of what each worker computes on its own block, parameters
+ * and Adam state alike, for the fused step and DL4J's layer.
  */
 class ParameterAveragingTest extends SparkTestBase {
   private static final int BATCH = 16;
@@ -61,27 +63,37 @@ class ParameterAveragingTest extends SparkTestBase {
         JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(blocks, 2);
     AveragingTrainer.Plan plan = new AveragingTrainer.Plan(
         network.getLayerWiseConfigurations().toJson(),
+        network.numParams(),
         BATCH,
         FREQUENCY,
         5,
         step.equals("fused"),
-        1);
-    AveragingTrainer trainer =
-        new AveragingTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()), plan, rdd, 0);
-    assertThat(trainer.roundsPerEpoch()).isEqualTo(1);
+        1,
+        null,
+        0,
+        new byte[0]);
+    try (AveragingTrainer trainer = new AveragingTrainer(
+        JavaSparkContext.fromSparkContext(spark.sparkContext()), plan, rdd, 0)) {
+      assertThat(trainer.roundsPerEpoch()).isEqualTo(1);
 
-    trainer.round(network, 1, 0);
+      trainer.fitEpoch(network, 1);
+    }
 
     // Each worker's result, computed here from the same starting state, block and partition.
-    List<RoundResult> workers = new ArrayList<>();
+    List<TrainingStep> workers = new ArrayList<>();
     for (int p = 0; p < 2; p++) {
-      AveragingTrainer.RoundState state = new AveragingTrainer.RoundState(
-          initial.toFloatVector(), initialState.toFloatVector(), 0, 1, 0);
-      workers.add(
-          RoundWorker.work(p, List.of(blocks.get(p)).iterator(), state, plan).next());
+      TrainingStep worker = WorkerSteps.borrow(plan);
+      worker.params().assign(initial);
+      worker.updaterState().assign(initialState);
+      worker.reload();
+      RoundWorker.Position position =
+          new RoundWorker.Position(1, 0, blocks.get(p).order(Seeds.derive(plan.seed, 1, p)));
+      RoundWorker.trainRound(worker, blocks.get(p), p, position, 0, plan);
+      worker.flush();
+      workers.add(worker);
     }
-    INDArray first = Nd4j.createFromArray(workers.get(0).params);
-    INDArray second = Nd4j.createFromArray(workers.get(1).params);
+    INDArray first = workers.get(0).params().reshape(-1);
+    INDArray second = workers.get(1).params().reshape(-1);
     assertThat(first.distance2(initial.reshape(-1))).as("worker 1 trained").isGreaterThan(1e-3);
     assertThat(first.distance2(second)).as("workers saw different data").isGreaterThan(1e-4);
     INDArray mean = first.add(second).divi(2);
@@ -89,8 +101,11 @@ class ParameterAveragingTest extends SparkTestBase {
         .as("driver params = mean of workers")
         .isTrue();
 
-    INDArray stateMean = Nd4j.createFromArray(workers.get(0).updaterState)
-        .addi(Nd4j.createFromArray(workers.get(1).updaterState))
+    INDArray stateMean = workers
+        .get(0)
+        .updaterState()
+        .add(workers.get(1).updaterState())
+        .reshape(-1)
         .divi(2);
     INDArray driverState = network.getUpdater().getStateViewArray().reshape(-1);
     assertThat(driverState.equalsWithEps(stateMean, 1e-5))
@@ -98,5 +113,52 @@ class ParameterAveragingTest extends SparkTestBase {
         .isTrue();
     assertThat(driverState.norm2Number().doubleValue()).isGreaterThan(0);
     assertThat(network.getLayerWiseConfigurations().getIterationCount()).isEqualTo(FREQUENCY);
+  }
+
+  @Test
+  void aStageAttemptThatFailsMidEpochIsRunAgainFromTheLastCompletedRoundWithTheSameResult() {
+    Settings settings = SettingsLoader.load(
+        null,
+        Map.of(
+            "vae.model.encoder-layer-sizes", "[32]",
+            "vae.model.decoder-layer-sizes", "[32]",
+            "vae.model.latent-size", "4"));
+    // Two rounds per epoch: 2 workers x 4 minibatches of 16, averaging every 2.
+    List<PixelBlock> blocks = List.of(block(0, 4 * BATCH), block(200, 4 * BATCH));
+    INDArray clean = trainTwoEpochs(settings, blocks);
+    RoundWorker.failFirstAttemptAt = new int[] {2, 1, 1};
+    INDArray retried;
+    try {
+      retried = trainTwoEpochs(settings, blocks);
+    } finally {
+      RoundWorker.failFirstAttemptAt = null;
+    }
+
+    assertThat(retried.equalsWithEps(clean, 1e-6))
+        .as("the retried stage resumed at round 1 of epoch 2 and ended where the clean run did")
+        .isTrue();
+  }
+
+  private INDArray trainTwoEpochs(Settings settings, List<PixelBlock> blocks) {
+    MultiLayerNetwork network = VaeNetworks.create(settings.model(), settings.training());
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    AveragingTrainer.Plan plan = new AveragingTrainer.Plan(
+        network.getLayerWiseConfigurations().toJson(),
+        network.numParams(),
+        BATCH,
+        FREQUENCY,
+        5,
+        true,
+        1,
+        null,
+        0,
+        new byte[0]);
+    try (AveragingTrainer trainer = new AveragingTrainer(sc, plan, sc.parallelize(blocks, 2), 0)) {
+      assertThat(trainer.roundsPerEpoch()).isEqualTo(2);
+      trainer.fitEpoch(network, 1);
+      trainer.fitEpoch(network, 2);
+    }
+    assertThat(network.getLayerWiseConfigurations().getIterationCount()).isEqualTo(8);
+    return network.params().dup();
   }
 }

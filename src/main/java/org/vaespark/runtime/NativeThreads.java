@@ -1,15 +1,15 @@
-package org.vaespark.train;
+package org.vaespark.runtime;
 
 import org.nd4j.linalg.factory.Nd4j;
 
 /** The native (OpenMP and BLAS) threads ND4J uses in this JVM. */
-final class NativeThreads {
+public final class NativeThreads {
   private static int current = -1;
 
   private NativeThreads() {}
 
   /** Sets ND4J's OpenMP and BLAS thread counts, once per value (tasks of one executor share them). */
-  static synchronized void limit(int threads) {
+  public static synchronized void limit(int threads) {
     if (threads <= 0 || threads == current || !Nd4j.getEnvironment().isCPU()) {
       return;
     }
