@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the application jar outside spark-submit (laptop, CI, cron on one machine): Java 17 with Spark's
-# --add-opens list, Spark and Hadoop from the Maven classpath written by 'mvn package', and off-heap limits for
-# ND4J. The tool itself picks ND4J's native build for this CPU (README, "Native CPU builds").
+# --add-opens list, Spark and Hadoop from the Maven classpath written by 'mvn package' (with hadoop-aws and the
+# AWS SDK bundle, so s3a:// paths work: README, "Storage"), and off-heap limits for ND4J. The tool itself picks ND4J's native build for this CPU (README, "Native CPU builds").
 # Usage: deploy/vae-local.sh <prepare|train|generate|pipeline> [options]   (build first: mvn -q package -DskipTests)
 # Environment: VAE_HEAP (default 2g), VAE_OFFHEAP (JavaCPP's limits, default 6G), JAVA (default java),
 #              VAE_JAR (default target/spark-vae-mnist.jar; target/spark-vae-mnist-cuda.jar for the CUDA build),

@@ -14,6 +14,17 @@
 # VAE_CONF a path that exists where the driver runs, e.g. inside the image). Spark settings in the config
 # (conf/cluster.conf) apply unless spark-submit sets them; --conf given here wins.
 #
+# S3 (s3a:// paths): the driver and every executor need hadoop-aws of the cluster's own Hadoop version and the
+# AWS SDK bundle it depends on. The application jar does not carry them (a second copy would clash with the
+# cluster's). Many platforms bring them (EMR, Dataproc, Databricks, images built with Spark's hadoop-cloud
+# profile); Spark's plain binary distribution and the apache/spark images do not. Where the cluster lacks them,
+# let spark-submit fetch them (the version is that of $SPARK_HOME/jars/hadoop-client-api-*.jar; 3.3.4 for
+# Spark 3.5.7):
+#   deploy/vae-submit.sh --packages org.apache.hadoop:hadoop-aws:3.3.4 --master yarn -- pipeline \
+#     --output s3a://bucket/models/vae
+# (--packages brings com.amazonaws:aws-java-sdk-bundle with it; without access to Maven Central, pass both jars
+# with --jars.) Without them the tool exits 2 naming the scheme and these jars. Credentials: README, "Credentials".
+#
 # Environment:
 #   SPARK_SUBMIT  the spark-submit command (default: $SPARK_HOME/bin/spark-submit, else spark-submit on PATH)
 #   VAE_JAR       the application jar (default: target/spark-vae-mnist.jar next to this script); for Kubernetes

@@ -7,6 +7,7 @@ import org.nd4j.linalg.factory.Nd4jBackend;
 import org.vaespark.error.ExitCode;
 import org.vaespark.error.OutOfMemoryException;
 import org.vaespark.error.VaeException;
+import org.vaespark.io.StorageProblems;
 import org.vaespark.runtime.NativeBuilds;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -15,7 +16,9 @@ import picocli.CommandLine.ParameterException;
  * The one place that turns a failure into an exit code and a message. A {@link VaeException} carries its own
  * code and a message that says what to do; memory that ran out anywhere in the cause chain (driver or executor)
  * is named with the setting to raise ({@link OutOfMemory}); a native library that would not load anywhere in the
- * cause chain is a missing backend; anything else is a bug and gets its stack trace.
+ * cause chain is a missing backend; storage that refused or could not be reached inside one of Spark's jobs (an
+ * executor without the credentials, for one) is bad input, named on one line; anything else is a bug and gets its
+ * stack trace.
  */
 final class ExitCodes {
   private ExitCodes() {}
@@ -31,7 +34,12 @@ final class ExitCodes {
     if (OutOfMemory.find(failure, null) != null) {
       return ExitCode.OUT_OF_MEMORY;
     }
-    return backendFailure(failure) != null ? ExitCode.NO_BACKEND : ExitCode.FAILURE;
+    if (backendFailure(failure) != null) {
+      return ExitCode.NO_BACKEND;
+    }
+    return StorageProblems.describeFromSpark(failure) != null
+        ? ExitCode.BAD_INPUT
+        : ExitCode.FAILURE;
   }
 
   /**
@@ -77,6 +85,8 @@ final class ExitCodes {
           + NativeBuilds.PROPERTY
           + " overrides it); the CUDA jar needs an NVIDIA driver, CUDA 11.6 and cuDNN 8.3 "
           + "on every node (README, 'GPU executors').");
+    } else if (code == ExitCode.BAD_INPUT) { // a storage failure inside one of Spark's jobs
+      err.println("error: " + StorageProblems.describeFromSpark(failure));
     } else {
       err.println("error: " + failure);
       failure.printStackTrace(err);

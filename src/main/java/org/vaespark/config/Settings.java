@@ -24,6 +24,7 @@ public record Settings(
     RetrainSettings retrain,
     EvaluateSettings evaluate,
     NativeSettings nativeBackend,
+    StorageSettings storage,
     Config resolved) {
 
   /** How the Spark session is created when this tool creates it. */
@@ -64,6 +65,13 @@ public record Settings(
     public static final String SUBFOLDERS = "subfolders";
     public static final String NONE = "none";
   }
+
+  /**
+   * How the tool treats each file system: {@code atomicSchemes} are the URI schemes whose folder rename and
+   * create-if-absent are atomic (HDFS, local disks); anything else is published as an object store (README,
+   * "Storage").
+   */
+  public record StorageSettings(List<String> atomicSchemes) implements Serializable {}
 
   /** The columns of a Parquet input: the image, the label ("" for none) and the split ("" for none). */
   public record ParquetColumns(String image, String label, String split) implements Serializable {}
@@ -109,9 +117,11 @@ public record Settings(
   /**
    * Scheduled retraining: a new version is promoted only if its held-out negative ELBO is at most
    * {@code toleranceNats} above the current version's; a lock older than {@code lockExpiry} is deemed left by a
-   * run that died, and is broken.
+   * run that died, and is broken. {@code schedulerPreventsOverlap} allows an output on an object store, where the
+   * lock can only be advisory.
    */
-  public record RetrainSettings(double toleranceNats, Duration lockExpiry)
+  public record RetrainSettings(
+      double toleranceNats, Duration lockExpiry, boolean schedulerPreventsOverlap)
       implements Serializable {}
 
   /**
@@ -156,6 +166,7 @@ public record Settings(
         retrain,
         evaluate,
         nativeBackend,
+        storage,
         config);
   }
 

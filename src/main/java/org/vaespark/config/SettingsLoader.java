@@ -20,7 +20,10 @@ import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import java.io.File;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -153,7 +156,21 @@ public final class SettingsLoader {
         evaluate(c),
         new Settings.NativeSettings(OpenBlasCores.validPolicy(
             "vae.native.openblas-core", c.getString("vae.native.openblas-core"))),
+        storage(c),
         c);
+  }
+
+  private static Settings.StorageSettings storage(Config c) {
+    List<String> schemes = new ArrayList<>();
+    for (String scheme : c.getStringList("vae.storage.atomic-schemes")) {
+      String trimmed = scheme.trim().toLowerCase(Locale.ROOT);
+      if (!trimmed.matches("[a-z][a-z0-9+.-]*")) {
+        throw new SettingsException("vae.storage.atomic-schemes: \"" + scheme
+            + "\" is not a URI scheme: give names such as hdfs or file, without ':' or '//'");
+      }
+      schemes.add(trimmed);
+    }
+    return new Settings.StorageSettings(List.copyOf(schemes));
   }
 
   private static Settings.SparkSettings spark(Config c) {
@@ -242,7 +259,8 @@ public final class SettingsLoader {
   private static Settings.RetrainSettings retrain(Config c) {
     return new Settings.RetrainSettings(
         nonNegative(c, "vae.retrain.tolerance-nats"),
-        positiveDuration(c, "vae.retrain.lock-expiry"));
+        positiveDuration(c, "vae.retrain.lock-expiry"),
+        c.getBoolean("vae.retrain.scheduler-prevents-overlap"));
   }
 
   private static Settings.EvaluateSettings evaluate(Config c) {

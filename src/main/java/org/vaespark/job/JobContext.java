@@ -23,7 +23,8 @@ public record JobContext(
     return new JobContext(
         settings,
         spark,
-        new Storage(spark.sparkContext().hadoopConfiguration()),
+        new Storage(
+            spark.sparkContext().hadoopConfiguration(), settings.storage().atomicSchemes()),
         Clock.systemUTC(),
         BuildInfo.fromClasspath());
   }

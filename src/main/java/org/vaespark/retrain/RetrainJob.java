@@ -49,8 +49,12 @@ public final class RetrainJob {
       Optional<VersionStore.Pointer> current) {}
 
   public Result run() {
-    try (StorageLock lock = StorageLock.acquire(
-        storage, versions.lockFile(), settings.retrain().lockExpiry(), "vae.retrain.lock-expiry")) {
+    StorageLock.Policy policy = new StorageLock.Policy(
+        settings.retrain().lockExpiry(),
+        "vae.retrain.lock-expiry",
+        settings.retrain().schedulerPreventsOverlap(),
+        "vae.retrain.scheduler-prevents-overlap");
+    try (StorageLock lock = StorageLock.acquire(storage, versions.lockFile(), policy)) {
       LOG.info("Holding the retrain lock {}", lock.file());
       return retrain();
     }

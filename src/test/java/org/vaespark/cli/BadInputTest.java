@@ -107,7 +107,11 @@ class BadInputTest extends SparkTestBase {
     return out;
   }
 
-  /** Replaces one split with {@code rewrite} of it, keeping the manifest and {@code _SUCCESS}. */
+  /**
+   * Replaces one split with {@code rewrite} of it, keeping the manifest and an empty {@code _SUCCESS}: a dataset
+   * not written by this version's {@code prepare} (whose {@code _SUCCESS} would list the old shards), marked as
+   * earlier versions marked theirs, so that the dataset's own checks of its content are reached.
+   */
   private static Path withSplit(
       String name, String split, Function<Dataset<Row>, Dataset<Row>> rewrite) {
     return datasetCopy(name, dataset -> {
@@ -115,8 +119,19 @@ class BadInputTest extends SparkTestBase {
           spark.read().parquet(good.resolve("dataset").resolve(split).toString());
       FileUtils.deleteQuietly(dataset.resolve(split).toFile());
       rewrite.apply(rows).write().parquet(dataset.resolve(split).toString());
-      return dataset;
+      return markedAsEarlierVersionsDid(dataset);
     });
+  }
+
+  /** An empty {@code _SUCCESS}, as versions before the listing marker wrote it (and as Spark writes it). */
+  private static Path markedAsEarlierVersionsDid(Path folder) {
+    try {
+      Files.writeString(folder.resolve("_SUCCESS"), "");
+      Files.deleteIfExists(folder.resolve("._SUCCESS.crc"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return folder;
   }
 
   private static void assertRefused(Outcome outcome, Path out, String... messageParts) {
@@ -191,17 +206,38 @@ class BadInputTest extends SparkTestBase {
     }
   }
 
-  /** evaluate reads only the held-out split, so its shard goes missing there. */
+  /** Removes the first shard of {@code split}, with Hadoop's local checksum file of it. */
+  private static Path withoutFirstShard(Path dataset, String split) {
+    Path shard = firstShard(dataset, split);
+    FileUtils.deleteQuietly(shard.toFile());
+    FileUtils.deleteQuietly(
+        shard.resolveSibling("." + shard.getFileName() + ".crc").toFile());
+    return dataset;
+  }
+
+  /** The _SUCCESS that prepare publishes lists every shard: the missing one is named before any read. */
+  @ParameterizedTest
+  @ValueSource(strings = {"train", "generate", "evaluate"})
+  void aShardRemovedAfterPublicationIsMissingFromWhatSuccessLists(String command) {
+    Path out = datasetCopy("unlisted-shard-" + command, d -> withoutFirstShard(d, "train"));
+    assertRefused(
+        runOn(command, out),
+        out,
+        "dataset at " + out.resolve("dataset"),
+        "is incomplete: train/part-",
+        "is missing",
+        "run 'prepare' again");
+  }
+
+  /**
+   * A dataset of an earlier version (its _SUCCESS lists nothing): the shard counts against manifest.json still
+   * catch a removed shard; evaluate reads only the held-out split, so its shard goes missing there.
+   */
   @ParameterizedTest
   @CsvSource({"train, train, 200", "generate, train, 200", "evaluate, test, 100"})
   void aShardRemovedAfterPublication(String command, String split, int declared) {
-    Path out = datasetCopy("missing-shard-" + command, d -> {
-      Path shard = firstShard(d, split);
-      FileUtils.deleteQuietly(shard.toFile());
-      FileUtils.deleteQuietly(
-          shard.resolveSibling("." + shard.getFileName() + ".crc").toFile());
-      return d;
-    });
+    Path out = datasetCopy(
+        "missing-shard-" + command, d -> markedAsEarlierVersionsDid(withoutFirstShard(d, split)));
     assertRefused(
         runOn(command, out),
         out,
@@ -342,6 +378,15 @@ class BadInputTest extends SparkTestBase {
     assertRefused(
         runOn("evaluate", out),
         out,
+        "model at " + out.resolve("model"),
+        "is incomplete: model.zip is missing");
+    Path earlier = modelCopy("evaluate-no-zip-earlier", m -> {
+      FileUtils.deleteQuietly(m.resolve("model.zip").toFile());
+      return markedAsEarlierVersionsDid(m);
+    });
+    assertRefused(
+        runOn("evaluate", earlier),
+        earlier,
         "model.zip: model file not found in the published model folder");
   }
 

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.vaespark.error.SettingsException;
+import org.vaespark.io.Storage;
 
 class SettingsLoaderTest {
   @TempDir
@@ -32,6 +33,27 @@ class SettingsLoaderTest {
     assertThat(s.paths().input()).isEqualTo("data-prep/sample");
     assertThat(s.spark().conf())
         .containsEntry("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
+  }
+
+  @Test
+  void storageDefaultsTreatOnlyHdfsLikeAndLocalFileSystemsAsAtomic() {
+    Settings s = SettingsLoader.load(null, Map.of());
+    assertThat(s.storage().atomicSchemes())
+        .as("Storage's own default, used where no settings are at hand")
+        .containsExactlyElementsOf(Storage.ATOMIC_SCHEMES)
+        .doesNotContain("s3a");
+    assertThat(s.retrain().schedulerPreventsOverlap()).isFalse();
+    assertThat(s.spark().conf())
+        .containsEntry("spark.hadoop.fs.s3a.attempts.maximum", "2")
+        .containsEntry("spark.hadoop.fs.s3a.retry.limit", "2");
+    assertThat(SettingsLoader.load(null, Map.of("vae.storage.atomic-schemes", "[HDFS, ofs]"))
+            .storage()
+            .atomicSchemes())
+        .containsExactly("hdfs", "ofs");
+    assertThatThrownBy(
+            () -> SettingsLoader.load(null, Map.of("vae.storage.atomic-schemes", "[\"hdfs://\"]")))
+        .isInstanceOf(SettingsException.class)
+        .hasMessageContaining("vae.storage.atomic-schemes: \"hdfs://\" is not a URI scheme");
   }
 
   @Test

@@ -49,6 +49,24 @@ class SubmitScriptTest {
   }
 
   @Test
+  void s3aJarsForAClusterThatLacksThemGoToSparkSubmitAsTheScriptSays() throws Exception {
+    Run run = submit(
+        Map.of(),
+        "--packages",
+        "org.apache.hadoop:hadoop-aws:3.3.4",
+        "--master",
+        "yarn",
+        "--",
+        "pipeline",
+        "--output",
+        "s3a://bucket/models/vae");
+    assertThat(run.code()).isZero();
+    assertThat(run.output())
+        .contains(" --packages org.apache.hadoop:hadoop-aws:3.3.4 --master yarn ")
+        .endsWith("--output s3a://bucket/models/vae");
+  }
+
+  @Test
   void missingSeparatorJarOrConfigIsAClearError() throws Exception {
     Run noCommand = submit(Map.of(), "--master", "yarn");
     assertThat(noCommand.code()).isEqualTo(2);

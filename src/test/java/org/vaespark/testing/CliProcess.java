@@ -1,14 +1,18 @@
 package org.vaespark.testing;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 import org.vaespark.cli.VaeCli;
 
 /**
@@ -33,6 +37,25 @@ public final class CliProcess implements AutoCloseable {
     return startMain(log, jvmOptions, VaeCli.class, args);
   }
 
+  /** As {@link #start(Path, List, String...)}, with extra environment variables (credentials, for example). */
+  public static CliProcess start(
+      Path log, List<String> jvmOptions, Map<String, String> environment, String... args) {
+    return startMain(log, jvmOptions, environment, VaeCli.class, args);
+  }
+
+  /**
+   * The tool with this JVM's classpath less the jars whose file names start with one of {@code jarPrefixes}: a
+   * launcher that lacks them.
+   */
+  public static CliProcess startWithout(Path log, List<String> jarPrefixes, String... args) {
+    String classpath = Arrays.stream(
+            System.getProperty("java.class.path").split(File.pathSeparator))
+        .filter(entry -> jarPrefixes.stream()
+            .noneMatch(prefix -> Path.of(entry).getFileName().toString().startsWith(prefix)))
+        .collect(Collectors.joining(File.pathSeparator));
+    return startMain(log, List.of(), Map.of(), classpath, VaeCli.class, args);
+  }
+
   /** Any main class in a JVM of its own, with this JVM's classpath and options plus {@code jvmOptions}. */
   public static CliProcess startMain(
       Path log, List<String> jvmOptions, Class<?> main, String... args) {
@@ -49,6 +72,17 @@ public final class CliProcess implements AutoCloseable {
       Map<String, String> environment,
       Class<?> main,
       String... args) {
+    return startMain(
+        log, jvmOptions, environment, System.getProperty("java.class.path"), main, args);
+  }
+
+  private static CliProcess startMain(
+      Path log,
+      List<String> jvmOptions,
+      Map<String, String> environment,
+      String classpath,
+      Class<?> main,
+      String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -59,7 +93,7 @@ public final class CliProcess implements AutoCloseable {
     command.add("-Xmx1g");
     command.addAll(jvmOptions);
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.add(classpath);
     command.add(main.getName());
     command.addAll(List.of(args));
     try {
@@ -76,6 +110,23 @@ public final class CliProcess implements AutoCloseable {
       return new CliProcess(process, log);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + command, e);
+    }
+  }
+
+  /** Waits until {@code condition} holds; fails if the process ends first or the time runs out. */
+  public void await(String what, BooleanSupplier condition, long timeoutSeconds)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+    while (!condition.getAsBoolean()) {
+      if (!process.isAlive()) {
+        throw new AssertionError(
+            "process ended (exit " + process.exitValue() + ") before " + what + ":\n" + log());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(
+            what + " did not happen within " + timeoutSeconds + " s:\n" + log());
+      }
+      Thread.sleep(100);
     }
   }
 
