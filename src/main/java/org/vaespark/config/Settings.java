@@ -25,6 +25,8 @@ public record Settings(
     EvaluateSettings evaluate,
     NativeSettings nativeBackend,
     StorageSettings storage,
+    ScoreSettings score,
+    NeighborSettings neighbors,
     Config resolved) {
 
   /** How the Spark session is created when this tool creates it. */
@@ -39,7 +41,9 @@ public record Settings(
       String model,
       String generated,
       String checkpoints,
-      String evaluation)
+      String evaluation,
+      String scored,
+      String neighbors)
       implements Serializable {}
 
   /**
@@ -111,8 +115,39 @@ public record Settings(
   public record CheckpointSettings(int interval, int keep, boolean resume)
       implements Serializable {}
 
-  public record GenerateSettings(int samples, int reconstructions, long seed)
+  /** {@code umapPoints}: test embeddings (a sample, at most this many) laid out by UMAP beside the PCA view. */
+  public record GenerateSettings(int samples, int reconstructions, long seed, int umapPoints)
       implements Serializable {}
+
+  /**
+   * Scoring new data ({@code score}, {@code VaeModel.transform}, the SQL functions): the model ({@code ""}:
+   * {@code vae.paths.model}; {@code "current"}: the version {@code CURRENT} names under {@code vae.paths.output};
+   * else a model folder), what is read ({@code input}: {@code vae.paths.input} as {@code prepare} reads it;
+   * {@code dataset}: both splits of the published dataset), the importance samples of {@code log_px}, and the
+   * quantile of the train split's {@code log_px} below which an image is an anomaly (the threshold is computed
+   * when a model is trained, and recorded in its {@code metadata.json}).
+   */
+  public record ScoreSettings(
+      String model, String source, int importanceSamples, double anomalyQuantile)
+      implements Serializable {
+    public static final String CURRENT = "current";
+    public static final String INPUT = "input";
+    public static final String DATASET = "dataset";
+  }
+
+  /**
+   * Nearest neighbours in {@code z_mean} space: {@code k} per query; {@code method} {@code auto} (exact while
+   * queries x reference rows is at most {@code exactMaxPairs}, else LSH), {@code exact} or {@code lsh}; Spark ML's
+   * {@code BucketedRandomProjectionLSH} with {@code hashTables} tables, {@code bucketLength} (0: chosen from the
+   * data) and {@code seed}.
+   */
+  public record NeighborSettings(
+      int k, String method, long exactMaxPairs, int hashTables, double bucketLength, long seed)
+      implements Serializable {
+    public static final String AUTO = "auto";
+    public static final String EXACT = "exact";
+    public static final String LSH = "lsh";
+  }
 
   /**
    * Scheduled retraining: a new version is promoted only if its held-out negative ELBO is at most
@@ -134,7 +169,8 @@ public record Settings(
       int embeddingTestSamples,
       int embeddingTrainSamples,
       int batchSize,
-      long seed)
+      long seed,
+      int knnK)
       implements Serializable {}
 
   /**
@@ -150,7 +186,15 @@ public record Settings(
   public Settings withVersionPaths(
       String model, String checkpoints, String generated, String evaluation) {
     Paths moved = new Paths(
-        paths.input(), paths.output(), paths.dataset(), model, generated, checkpoints, evaluation);
+        paths.input(),
+        paths.output(),
+        paths.dataset(),
+        model,
+        generated,
+        checkpoints,
+        evaluation,
+        paths.scored(),
+        paths.neighbors());
     Config config = resolved
         .withValue("vae.paths.model", ConfigValueFactory.fromAnyRef(model))
         .withValue("vae.paths.checkpoints", ConfigValueFactory.fromAnyRef(checkpoints))
@@ -167,6 +211,8 @@ public record Settings(
         evaluate,
         nativeBackend,
         storage,
+        score,
+        neighbors,
         config);
   }
 

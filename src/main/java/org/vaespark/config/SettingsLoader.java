@@ -157,6 +157,8 @@ public final class SettingsLoader {
         new Settings.NativeSettings(OpenBlasCores.validPolicy(
             "vae.native.openblas-core", c.getString("vae.native.openblas-core"))),
         storage(c),
+        score(c),
+        neighbors(c),
         c);
   }
 
@@ -188,7 +190,9 @@ public final class SettingsLoader {
         nonBlank(c, "vae.paths.model"),
         nonBlank(c, "vae.paths.generated"),
         nonBlank(c, "vae.paths.checkpoints"),
-        nonBlank(c, "vae.paths.evaluation"));
+        nonBlank(c, "vae.paths.evaluation"),
+        nonBlank(c, "vae.paths.scored"),
+        nonBlank(c, "vae.paths.neighbors"));
   }
 
   private static Settings.PrepareSettings prepare(Config c) {
@@ -253,7 +257,8 @@ public final class SettingsLoader {
     return new Settings.GenerateSettings(
         intIn(c, "vae.generate.samples", 1, 100_000),
         intIn(c, "vae.generate.reconstructions", 1, 10_000),
-        c.getLong("vae.generate.seed"));
+        c.getLong("vae.generate.seed"),
+        intIn(c, "vae.generate.umap-points", 0, 100_000));
   }
 
   private static Settings.RetrainSettings retrain(Config c) {
@@ -269,7 +274,45 @@ public final class SettingsLoader {
         positiveSamples(c, "vae.evaluate.embedding-test-samples"),
         positiveSamples(c, "vae.evaluate.embedding-train-samples"),
         intIn(c, "vae.evaluate.batch-size", 1, 100_000),
-        c.getLong("vae.evaluate.seed"));
+        c.getLong("vae.evaluate.seed"),
+        intIn(c, "vae.evaluate.knn-k", 1, 1000));
+  }
+
+  private static Settings.ScoreSettings score(Config c) {
+    return new Settings.ScoreSettings(
+        c.getString("vae.score.model").trim(),
+        oneOf(
+            c,
+            "vae.score.source",
+            Set.of(Settings.ScoreSettings.INPUT, Settings.ScoreSettings.DATASET)),
+        positiveSamples(c, "vae.score.importance-samples"),
+        openFraction(c, "vae.score.anomaly-quantile"));
+  }
+
+  private static Settings.NeighborSettings neighbors(Config c) {
+    double bucket = c.getDouble("vae.neighbors.lsh.bucket-length");
+    if (!(bucket >= 0) || Double.isInfinite(bucket)) {
+      throw new SettingsException("vae.neighbors.lsh.bucket-length = " + bucket
+          + " is out of range: expected a finite number >= 0 (0: chosen from the data)");
+    }
+    long maxPairs = c.getLong("vae.neighbors.exact-max-pairs");
+    if (maxPairs < 0) {
+      throw new SettingsException("vae.neighbors.exact-max-pairs = " + maxPairs
+          + " is out of range: expected a number >= 0");
+    }
+    return new Settings.NeighborSettings(
+        intIn(c, "vae.neighbors.k", 1, 10_000),
+        oneOf(
+            c,
+            "vae.neighbors.method",
+            Set.of(
+                Settings.NeighborSettings.AUTO,
+                Settings.NeighborSettings.EXACT,
+                Settings.NeighborSettings.LSH)),
+        maxPairs,
+        intIn(c, "vae.neighbors.lsh.hash-tables", 1, 1000),
+        bucket,
+        c.getLong("vae.neighbors.lsh.seed"));
   }
 
   private static Map<String, String> sparkConf(Config conf) {

@@ -21,10 +21,18 @@ public final class Minibatches {
   /** A split of a published dataset as cached minibatches on the executors; the caller unpersists them. */
   public static JavaRDD<INDArray> cached(
       SparkSession spark, MnistDataset dataset, String split, int batchSize) {
-    int width = dataset.manifest().pixels();
-    JavaRDD<INDArray> batches = pixels(dataset.read(spark, split))
+    return cached(dataset.read(spark, split), split, dataset.manifest().pixels(), batchSize);
+  }
+
+  /**
+   * Rows with a {@code pixels} column ({@code width} bytes each) as cached minibatches on the executors, named
+   * {@code name} in the Spark UI; the caller unpersists them.
+   */
+  public static JavaRDD<INDArray> cached(
+      Dataset<Row> examples, String name, int width, int batchSize) {
+    JavaRDD<INDArray> batches = pixels(examples)
         .mapPartitions(pixels -> featureBatches(pixels, batchSize, width).iterator());
-    return batches.setName(split + " minibatches").persist(StorageLevel.MEMORY_AND_DISK_SER());
+    return batches.setName(name + " minibatches").persist(StorageLevel.MEMORY_AND_DISK_SER());
   }
 
   /** The pixel column of a split, as an RDD of byte arrays. */

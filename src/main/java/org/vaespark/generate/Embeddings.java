@@ -2,10 +2,8 @@ package org.vaespark.generate;
 
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -15,14 +13,12 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.vaespark.dataset.Minibatches;
 import org.vaespark.dataset.MnistDataset;
-import org.vaespark.model.LogLikelihood;
+import org.vaespark.inference.Inference;
 import org.vaespark.model.VaeWeights;
 import org.vaespark.runtime.Devices;
 
-/** Latent embeddings of dataset rows, computed on the executors in batches. */
+/** Latent embeddings of dataset rows, computed on the executors in batches by the shared {@link Inference}. */
 final class Embeddings {
   static final StructType SCHEMA = new StructType(new StructField[] {
     DataTypes.createStructField("id", DataTypes.LongType, false),
@@ -36,7 +32,6 @@ final class Embeddings {
     DataTypes.createStructField("log_px", DataTypes.DoubleType, false),
     DataTypes.createStructField("reconstruction_log_prob", DataTypes.DoubleType, false)
   });
-  private static final int BATCH = 1024;
 
   private Embeddings() {}
 
@@ -66,74 +61,27 @@ final class Embeddings {
       this.samples = samples;
     }
 
-    /** Rows out as they are asked for, one batch at a time: a partition never sits whole in memory. */
+    /** Rows out as they are asked for, one batch (of one split) at a time: a partition never sits whole in memory. */
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
       Devices.prepareTask();
-      VaeWeights w = weights.value();
-      LogLikelihood.Scorer scorer = new LogLikelihood.Scorer(w);
-      return new Iterator<>() {
-        private Row pending;
-        private Iterator<Row> encoded = Collections.emptyIterator();
-
-        @Override
-        public boolean hasNext() {
-          while (!encoded.hasNext()) {
-            List<Row> batch = nextBatch();
-            if (batch.isEmpty()) {
-              return false;
-            }
-            List<Row> out = new ArrayList<>(batch.size());
-            encodeBatch(w, scorer, batch, out);
-            encoded = out.iterator();
-          }
-          return true;
-        }
-
-        @Override
-        public Row next() {
-          if (!hasNext()) {
-            throw new NoSuchElementException();
-          }
-          return encoded.next();
-        }
-
-        /** Up to BATCH rows of one split (each split has its own number of samples). */
-        private List<Row> nextBatch() {
-          List<Row> batch = new ArrayList<>(BATCH);
-          if (pending != null) {
-            batch.add(pending);
-            pending = null;
-          }
-          while (batch.size() < BATCH && rows.hasNext()) {
-            Row row = rows.next();
-            if (!batch.isEmpty() && !batch.get(0).getString(2).equals(row.getString(2))) {
-              pending = row;
-              break;
-            }
-            batch.add(row);
-          }
-          return batch;
-        }
-      };
+      Inference inference = new Inference(weights.value());
+      return Inference.batched(
+          rows,
+          (first, next) -> first.getString(2).equals(next.getString(2)),
+          batch -> encodeBatch(inference, batch));
     }
 
-    private void encodeBatch(
-        VaeWeights w, LogLikelihood.Scorer scorer, List<Row> batch, List<Row> out) {
+    /** One batch of one split through the shared inference, its noise seeded by the batch's first id. */
+    private List<Row> encodeBatch(Inference inference, List<Row> batch) {
       List<byte[]> pixels = new ArrayList<>(batch.size());
       for (Row row : batch) {
         pixels.add((byte[]) row.get(3));
       }
-      INDArray x = Minibatches.features(pixels);
-      VaeWeights.Encoded encoded = w.encode(x);
-      float[][] means = encoded.mean().toFloatMatrix();
-      float[][] logVars = encoded.logVar().toFloatMatrix();
       long first = batch.get(0).getLong(0);
-      LogLikelihood.Estimates scores = scorer.estimate(
-          x, encoded, samples.of(batch.get(0).getString(2)), samples.seed() + first);
-      for (INDArray done : new INDArray[] {x, encoded.mean(), encoded.logVar()}) {
-        done.close();
-      }
+      Inference.Scored scored =
+          inference.score(pixels, samples.of(batch.get(0).getString(2)), samples.seed() + first);
+      List<Row> out = new ArrayList<>(batch.size());
       for (int i = 0; i < batch.size(); i++) {
         Row row = batch.get(i);
         out.add(RowFactory.create(
@@ -141,11 +89,12 @@ final class Embeddings {
             row.getInt(1),
             row.getString(2),
             modelVersion,
-            Embeddings.boxed(means[i]),
-            Embeddings.boxed(logVars[i]),
-            scores.logPx()[i],
-            scores.reconstructionLogProb()[i]));
+            Embeddings.boxed(scored.zMean(i)),
+            Embeddings.boxed(scored.zLogVar(i)),
+            scored.logPx(i),
+            scored.reconstructionLogProb(i)));
       }
+      return out;
     }
   }
 

@@ -14,6 +14,8 @@ import java.util.Map;
  * @param versions library and runtime versions
  * @param gitCommit commit of this tool's build ("unknown" if built outside git)
  * @param evaluation what {@code evaluate} measured, once it has run (null before; absent in older files)
+ * @param anomaly the anomaly threshold on {@code log_px}, computed on the train split when the model is trained
+ *     (or promoted); null in files written before it existed
  */
 public record ModelMetadata(
     String modelVersion,
@@ -25,7 +27,8 @@ public record ModelMetadata(
     Map<String, String> versions,
     String gitCommit,
     TrainingInfo training,
-    Evaluation evaluation) {
+    Evaluation evaluation,
+    Anomaly anomaly) {
 
   /** This metadata with an evaluation recorded. */
   public ModelMetadata withEvaluation(Evaluation value) {
@@ -39,11 +42,51 @@ public record ModelMetadata(
         versions,
         gitCommit,
         training,
+        value,
+        anomaly);
+  }
+
+  /** This metadata with an anomaly threshold recorded. */
+  public ModelMetadata withAnomaly(Anomaly value) {
+    return new ModelMetadata(
+        modelVersion,
+        createdAt,
+        config,
+        data,
+        finalMetrics,
+        history,
+        versions,
+        gitCommit,
+        training,
+        evaluation,
         value);
   }
 
+  /**
+   * Where the training data came from: {@code rows} x {@code cols} is the image size the model takes (0 in
+   * files written before it was recorded: then the configuration's {@code vae.prepare.image-size} says it).
+   */
   public record DataInfo(
-      String dataset, String source, String fingerprint, long trainExamples, long testExamples) {}
+      String dataset,
+      String source,
+      String fingerprint,
+      long trainExamples,
+      long testExamples,
+      int rows,
+      int cols) {}
+
+  /**
+   * The anomaly threshold: images whose {@code log_px} (importance-sampled with {@code importanceSamples}
+   * samples) is below {@code logPxThreshold}, the {@code quantile} of the train split's {@code log_px} over its
+   * {@code examples} examples, are anomalies.
+   */
+  public record Anomaly(
+      double quantile,
+      double logPxThreshold,
+      int importanceSamples,
+      long seed,
+      long examples,
+      String computedAt) {}
 
   /** @param resumedFromEpoch the checkpointed epoch the last run resumed from; 0 when it started afresh */
   public record TrainingInfo(

@@ -100,10 +100,10 @@ final class AveragingTrainer implements AutoCloseable {
     }
   }
 
-  /** A trainer over the dataset's train split, split between {@code workers} workers. */
+  /** A trainer over the train rows of {@code dataset}, split between {@code workers} workers. */
   static AveragingTrainer of(
       SparkSession spark,
-      MnistDataset dataset,
+      TrainingData dataset,
       Settings.TrainingSettings training,
       MultiLayerNetwork network,
       int workers) {
@@ -195,7 +195,7 @@ final class AveragingTrainer implements AutoCloseable {
   }
 
   /** The train split as one cached block per worker: examples go to worker {@code id mod workers}, in id order. */
-  static JavaRDD<PixelBlock> blocks(SparkSession spark, MnistDataset dataset, int workers) {
+  static JavaRDD<PixelBlock> blocks(SparkSession spark, TrainingData dataset, int workers) {
     return dataset
         .read(spark, MnistDataset.TRAIN)
         .select("id", "pixels")

@@ -30,9 +30,14 @@ final class Divergence {
     }
   }
 
+  /** Whether the epoch's measured loss is finite (the train figure only when there are no held-out rows). */
+  static boolean finite(EpochMetrics metrics, boolean heldOut) {
+    return heldOut ? metrics.isFinite() : Double.isFinite(metrics.trainNegElbo());
+  }
+
   /** Fails if the epoch's measured loss is not finite. */
-  static void check(EpochMetrics metrics) {
-    if (!metrics.isFinite()) {
+  static void check(EpochMetrics metrics, boolean heldOut) {
+    if (!finite(metrics, heldOut)) {
       throw new TrainingDivergedException(
           "training diverged in epoch " + metrics.epoch() + ": the negative ELBO is "
               + metrics.trainNegElbo() + " (train) / " + metrics.testNegElbo()

@@ -12,7 +12,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
 import org.vaespark.dataset.Minibatches;
-import org.vaespark.dataset.MnistDataset;
 import org.vaespark.error.TrainingDivergedException;
 import org.vaespark.evaluate.ElboEvaluator;
 import org.vaespark.job.JobContext;
@@ -31,15 +30,15 @@ final class EpochLoop {
   private final JobContext context;
   private final Settings.TrainingSettings training;
   private final JavaSparkContext sc;
-  private final MnistDataset dataset;
+  private final TrainingData data;
   private final long trainExamples;
 
-  EpochLoop(JobContext context, MnistDataset dataset) {
+  EpochLoop(JobContext context, TrainingData data) {
     this.context = context;
     this.training = context.settings().training();
     this.sc = context.sparkContext();
-    this.dataset = dataset;
-    this.trainExamples = dataset.manifest().trainExamples();
+    this.data = data;
+    this.trainExamples = data.trainExamples();
   }
 
   /** The network after every epoch from {@code start} on, with the metrics of all epochs and their seconds. */
@@ -49,10 +48,12 @@ final class EpochLoop {
     MultiLayerNetwork network = start.network();
     List<EpochMetrics> history = new ArrayList<>(start.history());
     double seconds = start.seconds();
-    JavaRDD<INDArray> testBatches =
-        Minibatches.cached(context.spark(), dataset, MnistDataset.TEST, training.evalBatchSize());
+    JavaRDD<INDArray> testBatches = data.hasHeldOut()
+        ? Minibatches.cached(
+            data.heldOut(), "held-out", data.shape().pixels(), training.evalBatchSize())
+        : null;
     try (AveragingTrainer trainer =
-        AveragingTrainer.of(context.spark(), dataset, training, network, workers)) {
+        AveragingTrainer.of(context.spark(), data, training, network, workers)) {
       logPlan(trainer, network);
       Evaluation evaluation = new Evaluation(
           network, trainer.evaluationBatches(training.evalBatchSize()), testBatches, resume);
@@ -73,7 +74,9 @@ final class EpochLoop {
       throw Divergence.withResumeHint(e, resume);
     } finally {
       sc.clearJobGroup();
-      testBatches.unpersist(false);
+      if (testBatches != null) {
+        testBatches.unpersist(false);
+      }
     }
     return new Trained(history, seconds);
   }
@@ -121,16 +124,21 @@ final class EpochLoop {
       sc.setJobGroup("eval-epoch-" + epoch, "train: evaluate ELBO after epoch " + epoch, false);
       Broadcast<VaeWeights> weights = sc.broadcast(VaeWeights.of(network));
       VaeWeights.ElboSums train = ElboEvaluator.evaluate(trainBatches, weights, training.seed());
-      VaeWeights.ElboSums test =
-          ElboEvaluator.evaluate(testBatches, weights, ElboEvaluator.heldOutSeed(training.seed()));
+      // Without held-out rows (a DataFrame given to VaeEstimator without them) the held-out figures
+      // are NaN.
+      VaeWeights.ElboSums test = testBatches == null
+          ? VaeWeights.ElboSums.zero()
+          : ElboEvaluator.evaluate(
+              testBatches, weights, ElboEvaluator.heldOutSeed(training.seed()));
       weights.destroy();
       EpochMetrics metrics = metrics(epoch, train, test, epochSeconds);
       log(metrics);
       LOG.info("Epoch {} memory on the driver: {}", epoch, MemoryReport.line());
-      if (!metrics.isFinite()) {
+      boolean heldOut = testBatches != null;
+      if (!Divergence.finite(metrics, heldOut)) {
         resume.discard(epoch);
       }
-      Divergence.check(metrics);
+      Divergence.check(metrics, heldOut);
       history.add(metrics);
       resume.afterEvaluation(network, epoch, history, seconds);
     }

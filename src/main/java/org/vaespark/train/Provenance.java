@@ -7,7 +7,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.vaespark.dataset.MnistDataset;
 import org.vaespark.io.Json;
 import org.vaespark.io.Sha256;
 import org.vaespark.job.JobContext;
@@ -39,7 +38,7 @@ final class Provenance {
   ModelMetadata metadata(
       String version,
       MultiLayerNetwork network,
-      MnistDataset.Manifest manifest,
+      TrainingData data,
       EpochLoop.Trained trained,
       int workers,
       int resumedFromEpoch) {
@@ -49,17 +48,20 @@ final class Provenance {
         trainedAt.toString(),
         configJson(),
         new ModelMetadata.DataInfo(
-            context.settings().paths().dataset(),
-            manifest.source(),
-            manifest.fingerprint(),
-            manifest.trainExamples(),
-            manifest.testExamples()),
+            data.location(),
+            data.source(),
+            data.fingerprint(),
+            data.trainExamples(),
+            data.heldOutExamples(),
+            data.shape().rows(),
+            data.shape().cols()),
         history.get(history.size() - 1),
         history,
         context.build().versions(),
         context.build().gitCommit(),
         new ModelMetadata.TrainingInfo(
             workers, history.size(), trained.seconds(), network.numParams(), resumedFromEpoch),
+        null,
         null);
   }
 

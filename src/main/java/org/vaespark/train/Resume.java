@@ -7,7 +7,6 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
-import org.vaespark.dataset.MnistDataset;
 import org.vaespark.error.InputFileException;
 import org.vaespark.error.SettingsException;
 import org.vaespark.job.JobContext;
@@ -25,16 +24,16 @@ final class Resume {
   private final JobContext context;
   private final Settings.TrainingSettings training;
   private final Checkpoints checkpoints;
-  private final MnistDataset.Manifest manifest;
+  private final TrainingData data;
 
-  Resume(JobContext context, MnistDataset.Manifest manifest) {
+  Resume(JobContext context, TrainingData data) {
     this.context = context;
     this.training = context.settings().training();
     this.checkpoints = new Checkpoints(
         context.storage(),
         new Path(context.settings().paths().checkpoints()),
         training.checkpoint().keep());
-    this.manifest = manifest;
+    this.data = data;
   }
 
   /** Where training starts: the network, the epochs already done, their metrics and the seconds they took. */
@@ -93,7 +92,7 @@ final class Resume {
         training.seed(),
         List.copyOf(history),
         seconds,
-        manifest.fingerprint(),
+        data.fingerprint(),
         context.settings().model(),
         context.now().toString());
   }
@@ -115,7 +114,7 @@ final class Resume {
 
   private Start fresh() {
     return new Start(
-        VaeNetworks.create(context.settings().model(), training, manifest.pixels()),
+        VaeNetworks.create(context.settings().model(), training, data.shape().pixels()),
         0,
         List.of(),
         0);
@@ -151,12 +150,12 @@ final class Resume {
     Settings settings = context.settings();
     String restart = ": set vae.training.checkpoint.resume = false to start over, or delete "
         + checkpoints.root();
-    if (!state.datasetFingerprint().equals(manifest.fingerprint())) {
+    if (!state.datasetFingerprint().equals(data.fingerprint())) {
       throw new InputFileException(
           "checkpoint " + checkpoint.folder() + " was trained on data with fingerprint "
-              + state.datasetFingerprint() + ", but the dataset at "
-              + settings.paths().dataset() + " has fingerprint "
-              + manifest.fingerprint() + restart);
+              + state.datasetFingerprint() + ", but the data at "
+              + data.location() + " has fingerprint "
+              + data.fingerprint() + restart);
     }
     if (!state.model().equals(settings.model()) || state.seed() != training.seed()) {
       throw new SettingsException(
