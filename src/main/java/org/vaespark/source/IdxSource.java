@@ -124,6 +124,19 @@ final class IdxSource implements Source {
     return summary(digests.value());
   }
 
+  @Override
+  public org.apache.spark.sql.Dataset<Row> examples() {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    SerializableConfiguration conf = this.conf;
+    List<IdxRange> all = new ArrayList<>(train.ranges());
+    all.addAll(test.ranges());
+    JavaRDD<Row> rows = sc.parallelize(all, all.size())
+        .mapPartitions(it -> IdxRangeReader.open(it.next(), conf.value(), digest -> {}))
+        .map(row -> org.apache.spark.sql.RowFactory.create(
+            row.getLong(0), row.getInt(1), row.getString(2), row.get(3), null));
+    return spark.createDataFrame(rows, Source.EXAMPLES);
+  }
+
   private void write(Split split, Path path, CollectionAccumulator<IdxRangeDigest> digests) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     SerializableConfiguration conf = this.conf;

@@ -78,6 +78,11 @@ final class ImageFolderSource implements Source {
     return rows.write(input(), positions(), decoder, folder);
   }
 
+  @Override
+  public Dataset<Row> examples() {
+    return rows.examples(input(), positions(), decoder);
+  }
+
   private org.apache.spark.api.java.JavaRDD<Row> input() {
     return files.select("path", "content", "split").javaRDD();
   }

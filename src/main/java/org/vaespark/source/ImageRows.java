@@ -85,7 +85,7 @@ final class ImageRows {
    */
   SourceSummary scan(JavaRDD<Row> input, JavaRDD<?> positions, Decoder decoder) {
     long[] offsets = offsets(positions);
-    Convert convert = new Convert(offsets, decoder, testFraction);
+    Convert convert = new Convert(offsets, decoder, testFraction, false);
     List<PartSummary> parts = TaskFailures.run(() -> input
         .mapPartitionsWithIndex(
             (Function2<Integer, Iterator<Row>, Iterator<PartSummary>>) (p, rows) -> {
@@ -106,7 +106,7 @@ final class ImageRows {
     long[] offsets = offsets(positions);
     CollectionAccumulator<PartSummary> reported =
         spark.sparkContext().collectionAccumulator(kind + " partition summaries");
-    Convert convert = new Convert(offsets, decoder, testFraction);
+    Convert convert = new Convert(offsets, decoder, testFraction, false);
     JavaRDD<Row> rows = input.mapPartitionsWithIndex(
         (Function2<Integer, Iterator<Row>, Iterator<Row>>)
             (p, it) -> convert.rows(p, it, reported::add),
@@ -125,6 +125,21 @@ final class ImageRows {
     }
     storage.delete(written);
     return summary;
+  }
+
+  /**
+   * The examples of {@code input} as dataset rows with the file each came from ({@link Source#EXAMPLES}), read when
+   * the returned DataFrame is computed; nothing is checked about the splits (for scoring).
+   */
+  org.apache.spark.sql.Dataset<Row> examples(
+      JavaRDD<Row> input, JavaRDD<?> positions, Decoder decoder) {
+    long[] offsets = offsets(positions);
+    Convert convert = new Convert(offsets, decoder, testFraction, true);
+    JavaRDD<Row> rows = input.mapPartitionsWithIndex(
+        (Function2<Integer, Iterator<Row>, Iterator<Row>>)
+            (p, it) -> convert.rows(p, it, summary -> {}),
+        true);
+    return spark.createDataFrame(rows, Source.EXAMPLES);
   }
 
   /** The first id of every partition of {@code positions}: a counting pass that reads as little as it can. */
@@ -231,7 +246,10 @@ final class ImageRows {
     private final Decoder decoder;
     private final double testFraction;
 
-    Convert(long[] offsets, Decoder decoder, double testFraction) {
+    private final boolean withPath;
+
+    Convert(long[] offsets, Decoder decoder, double testFraction, boolean withPath) {
+      this.withPath = withPath;
       this.offsets = offsets;
       this.decoder = decoder;
       this.testFraction = testFraction;
@@ -263,7 +281,8 @@ final class ImageRows {
           if (!hasNext()) {
             throw new NoSuchElementException();
           }
-          Example example = decoder.decode(input.next());
+          Row in = input.next();
+          Example example = decoder.decode(in);
           MessageDigest sha = Sha256.newDigest();
           byte[] pixelsDigest = sha.digest(example.pixels());
           String split = example.split() != null
@@ -275,7 +294,10 @@ final class ImageRows {
           counts[s]++;
           sums[s] = sums[s].add(new BigInteger(1, sha.digest())).mod(MODULUS);
           long id = offsets[partition] + position++;
-          return RowFactory.create(id, example.label(), split, example.pixels(), split);
+          // The last column: the split (the folder it is written to), or the file the image came
+          // from.
+          Object last = withPath ? (in.isNullAt(0) ? null : in.getString(0)) : split;
+          return RowFactory.create(id, example.label(), split, example.pixels(), last);
         }
       };
     }

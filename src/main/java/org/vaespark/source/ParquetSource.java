@@ -17,14 +17,10 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.ArrayType;
-import org.apache.spark.sql.types.BinaryType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.FractionalType;
 import org.apache.spark.sql.types.IntegralType;
 import org.apache.spark.sql.types.StringType;
-import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
@@ -58,7 +54,7 @@ final class ParquetSource implements Source {
     Settings.ParquetColumns columns = settings.parquet();
     this.table = read(spark, input);
     DataType imageType = column(columns.image(), "vae.prepare.parquet.image-column", input);
-    ImageKind imageKind = imageKind(imageType, columns.image(), input);
+    ImageColumn.kind(imageType, columns.image(), input);
     Column label = lit(-1);
     List<String> labels = List.of();
     Map<String, Integer> labelIndex = null;
@@ -89,8 +85,8 @@ final class ParquetSource implements Source {
     }
     this.selected = table.select(input_file_name(), col(columns.image()), label, split);
     this.rows = new ImageRows(spark, storage, KIND, shape, labels, settings.testFraction());
-    this.decoder = new TableDecoder(
-        imageKind, columns.image(), columns.label(), columns.split(), labelIndex, shape);
+    this.decoder =
+        new TableDecoder(columns.image(), columns.label(), columns.split(), labelIndex, shape);
     LOG.info(
         "Reading Parquet table {}: images from '{}' ({}), {}, {} at {}",
         input,
@@ -109,6 +105,11 @@ final class ParquetSource implements Source {
   @Override
   public SourceSummary write(Path folder) {
     return rows.write(input(), positions(), decoder, folder);
+  }
+
+  @Override
+  public Dataset<Row> examples() {
+    return rows.examples(input(), positions(), decoder);
   }
 
   private JavaRDD<Row> input() {
@@ -160,37 +161,9 @@ final class ParquetSource implements Source {
     return labels;
   }
 
-  /** How the image column holds its images. */
-  enum ImageKind {
-    BINARY,
-    NUMBERS,
-    SPARK_IMAGE
-  }
-
-  private static ImageKind imageKind(DataType type, String name, String input) {
-    if (type instanceof BinaryType) {
-      return ImageKind.BINARY;
-    }
-    if (type instanceof ArrayType array
-        && (array.elementType() instanceof IntegralType
-            || array.elementType() instanceof FractionalType)) {
-      return ImageKind.NUMBERS;
-    }
-    if (type instanceof StructType struct
-        && Arrays.asList(struct.fieldNames())
-            .containsAll(List.of("height", "width", "nChannels", "data"))) {
-      return ImageKind.SPARK_IMAGE;
-    }
-    throw new InputFileException(input + ": image column '" + name + "' has type "
-        + type.simpleString()
-        + ": expected binary (an encoded image or raw 8-bit pixels), an array of "
-        + "numbers, or the struct of Spark's image data source");
-  }
-
   /** On an executor: one table row (file, image, label, split) to an example. */
   private static final class TableDecoder implements ImageRows.Decoder {
     private static final long serialVersionUID = 1L;
-    private final ImageKind kind;
     private final String image;
     private final String label;
     private final String split;
@@ -198,13 +171,11 @@ final class ParquetSource implements Source {
     private final Images.Shape shape;
 
     TableDecoder(
-        ImageKind kind,
         String image,
         String label,
         String split,
         Map<String, Integer> labelIndex,
         Images.Shape shape) {
-      this.kind = kind;
       this.image = image;
       this.label = label;
       this.split = split;
@@ -219,26 +190,7 @@ final class ParquetSource implements Source {
         throw new InputFileException(
             file + ": a row has no image (null in column '" + image + "')");
       }
-      String what = "a row's column '" + image + "'";
-      byte[] pixels = switch (kind) {
-        case BINARY -> {
-          byte[] bytes = (byte[]) row.get(1);
-          yield ImageConversion.looksEncoded(bytes)
-              ? ImageConversion.decode(bytes, shape, file)
-              : ImageConversion.raw(bytes, shape, file, what);
-        }
-        case NUMBERS -> ImageConversion.numbers(row.getList(1), shape, file, what);
-        case SPARK_IMAGE -> {
-          Row struct = row.getStruct(1);
-          yield ImageConversion.sparkImage(
-              struct.getInt(struct.fieldIndex("height")),
-              struct.getInt(struct.fieldIndex("width")),
-              struct.getInt(struct.fieldIndex("nChannels")),
-              (byte[]) struct.get(struct.fieldIndex("data")),
-              shape,
-              file);
-        }
-      };
+      byte[] pixels = ImageColumn.pixels(row, 1, shape, file, "a row's column '" + image + "'");
       return new ImageRows.Example(pixels, label(row, file), split(row, file));
     }
 
