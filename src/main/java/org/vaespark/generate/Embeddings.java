@@ -100,11 +100,7 @@ final class Embeddings {
 
   /** A float vector as the boxed array Spark's {@code array<float>} columns take. */
   public static Float[] boxed(float[] values) {
-    Float[] out = new Float[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = values[i];
-    }
-    return out;
+    return Inference.boxed(values);
   }
 
   /** An {@code array<float>} column's value as a float vector. */

@@ -68,6 +68,15 @@ public final class Inference {
     }
   }
 
+  /** A float vector as the boxed array Spark's {@code array<float>} columns take. */
+  public static Float[] boxed(float[] values) {
+    Float[] out = new Float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = values[i];
+    }
+    return out;
+  }
+
   public VaeWeights weights() {
     return weights;
   }
