@@ -44,10 +44,24 @@ final class ImageFolderSource implements Source {
   private final Dataset<Row> files;
   private final ImageRows.Decoder decoder;
 
+  /** The input at the dataset's image size ({@code vae.prepare.image-size}). */
   ImageFolderSource(
       SparkSession spark, Storage storage, String input, Settings.PrepareSettings settings) {
+    this(
+        spark,
+        storage,
+        input,
+        settings,
+        new Images.Shape(settings.imageRows(), settings.imageCols()));
+  }
+
+  ImageFolderSource(
+      SparkSession spark,
+      Storage storage,
+      String input,
+      Settings.PrepareSettings settings,
+      Images.Shape shape) {
     this.spark = spark;
-    Images.Shape shape = new Images.Shape(settings.imageRows(), settings.imageCols());
     Path root = storage.fs(new Path(input)).makeQualified(new Path(input));
     Map<String, Path> splitRoots = splitRoots(storage, root);
     List<String> labels = labels(storage, splitRoots, settings.folderLabels());

@@ -48,9 +48,23 @@ final class ParquetSource implements Source {
   private final Dataset<Row> selected;
   private final ImageRows.Decoder decoder;
 
+  /** The input at the dataset's image size ({@code vae.prepare.image-size}). */
   ParquetSource(
       SparkSession spark, Storage storage, String input, Settings.PrepareSettings settings) {
-    Images.Shape shape = new Images.Shape(settings.imageRows(), settings.imageCols());
+    this(
+        spark,
+        storage,
+        input,
+        settings,
+        new Images.Shape(settings.imageRows(), settings.imageCols()));
+  }
+
+  ParquetSource(
+      SparkSession spark,
+      Storage storage,
+      String input,
+      Settings.PrepareSettings settings,
+      Images.Shape shape) {
     Settings.ParquetColumns columns = settings.parquet();
     this.table = read(spark, input);
     DataType imageType = column(columns.image(), "vae.prepare.parquet.image-column", input);

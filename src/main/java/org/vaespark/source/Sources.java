@@ -31,21 +31,23 @@ public final class Sources {
 
   public static Source open(SparkSession spark, Storage storage, Settings settings) {
     Settings.PrepareSettings prepare = settings.prepare();
+    return open(
+        spark, storage, settings, new Images.Shape(prepare.imageRows(), prepare.imageCols()));
+  }
+
+  /** The input of {@code settings}, read at {@code shape} (for scoring: the model's image size). */
+  public static Source open(
+      SparkSession spark, Storage storage, Settings settings, Images.Shape shape) {
+    Settings.PrepareSettings prepare = settings.prepare();
     String input = settings.paths().input();
     String kind = Settings.PrepareSettings.AUTO.equals(prepare.inputKind())
         ? detect(storage, new Path(input))
         : prepare.inputKind();
     LOG.info("Input {}: {}", input, kind);
     return switch (kind) {
-      case IdxSource.KIND ->
-        new IdxSource(
-            spark,
-            storage,
-            input,
-            new Images.Shape(prepare.imageRows(), prepare.imageCols()),
-            prepare.shards());
-      case ImageFolderSource.KIND -> new ImageFolderSource(spark, storage, input, prepare);
-      case ParquetSource.KIND -> new ParquetSource(spark, storage, input, prepare);
+      case IdxSource.KIND -> new IdxSource(spark, storage, input, shape, prepare.shards());
+      case ImageFolderSource.KIND -> new ImageFolderSource(spark, storage, input, prepare, shape);
+      case ParquetSource.KIND -> new ParquetSource(spark, storage, input, prepare, shape);
       default -> throw new IllegalArgumentException("unknown input kind " + kind);
     };
   }

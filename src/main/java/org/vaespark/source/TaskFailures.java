@@ -9,13 +9,13 @@ import org.vaespark.error.VaeException;
  * again, so that the job fails with the same {@link InputFileException} (exit 2, the file named) as a check on the
  * driver would.
  */
-final class TaskFailures {
+public final class TaskFailures {
   private static final String MARKER = InputFileException.class.getName() + ": ";
 
   private TaskFailures() {}
 
   /** Runs a Spark action; bad input that a task reported is rethrown as it was thrown there. */
-  static <T> T run(Supplier<T> action) {
+  public static <T> T run(Supplier<T> action) {
     try {
       return action.get();
     } catch (
@@ -30,7 +30,7 @@ final class TaskFailures {
   }
 
   /** As {@link #run(Supplier)}, for an action without a result. */
-  static void run(Runnable action) {
+  public static void run(Runnable action) {
     run(() -> {
       action.run();
       return null;
