@@ -4,8 +4,10 @@ import java.io.PrintWriter;
 import java.util.Locale;
 import org.vaespark.evaluate.EvaluateJob;
 import org.vaespark.generate.GenerateJob;
+import org.vaespark.neighbors.NeighborsJob;
 import org.vaespark.prepare.PrepareJob;
 import org.vaespark.retrain.RetrainJob;
+import org.vaespark.score.ScoreJob;
 import org.vaespark.train.TrainJob;
 
 /** The short report printed at the end of each job: where each output went and the final held-out loss. */
@@ -106,6 +108,47 @@ final class Summary {
             p.version(),
             p.model(),
             p.embeddings()));
+    out.flush();
+  }
+
+  static void scored(PrintWriter out, ScoreJob.Result r) {
+    out.printf(
+        Locale.ROOT,
+        "scored       %s/%s (Parquet, %d images of %s, model %s)%n",
+        r.folder(),
+        ScoreJob.TABLE,
+        r.images(),
+        r.input(),
+        r.modelVersion());
+    if (r.threshold() == null) {
+      out.printf(
+          Locale.ROOT,
+          "anomalies    none flagged: the model records no anomaly threshold (retrain it)%n");
+    } else {
+      out.printf(
+          Locale.ROOT,
+          "anomalies    %d of %d (%.2f%%) below log_px %.2f nats, the %s quantile of the model's train split%n",
+          r.anomalies(),
+          r.images(),
+          100 * r.anomalyShare(),
+          r.threshold().logPxThreshold(),
+          r.threshold().quantile());
+    }
+    out.printf(Locale.ROOT, "time         score %.2f s%n", r.seconds());
+    out.flush();
+  }
+
+  static void neighbors(PrintWriter out, NeighborsJob.Result r) {
+    out.printf(
+        Locale.ROOT,
+        "neighbors    %s/%s (Parquet: %d nearest of %d train embeddings for each of %d images, %s, model %s)%n",
+        r.folder(),
+        NeighborsJob.TABLE,
+        r.k(),
+        r.reference(),
+        r.queries(),
+        r.method(),
+        r.modelVersion());
     out.flush();
   }
 }

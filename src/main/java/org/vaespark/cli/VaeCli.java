@@ -11,15 +11,20 @@ import org.vaespark.evaluate.EvaluateJob;
 import org.vaespark.generate.GenerateJob;
 import org.vaespark.job.JobContext;
 import org.vaespark.model.BuildInfo;
+import org.vaespark.neighbors.NeighborsJob;
 import org.vaespark.prepare.PrepareJob;
 import org.vaespark.retrain.RetrainJob;
 import org.vaespark.runtime.NativeBuilds;
+import org.vaespark.score.ScoreJob;
 import org.vaespark.train.TrainJob;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** Entry point: {@code prepare}, {@code train}, {@code generate} and {@code pipeline}. */
+/**
+ * Entry point: {@code prepare}, {@code train}, {@code generate}, {@code evaluate}, {@code pipeline}, {@code retrain},
+ * {@code score} and {@code neighbors}.
+ */
 @Command(
     name = "spark-vae-mnist",
     mixinStandardHelpOptions = true,
@@ -32,6 +37,8 @@ import picocli.CommandLine.Mixin;
       VaeCli.Evaluate.class,
       VaeCli.Pipeline.class,
       VaeCli.Retrain.class,
+      VaeCli.Score.class,
+      VaeCli.Neighbors.class,
       CommandLine.HelpCommand.class
     })
 public final class VaeCli {
@@ -188,6 +195,54 @@ public final class VaeCli {
                 + "writes a new version folder, and only the promotion gate moves CURRENT); drop the option");
       }
       Summary.retrained(out, new RetrainJob(context).run());
+    }
+  }
+
+  /** A job that uses a trained model: {@code --model} sets vae.score.model. */
+  abstract static class ModelCommand extends JobCommand {
+    @CommandLine.Option(
+        names = "--model",
+        paramLabel = "FOLDER|current",
+        description =
+            "Model to use: a published model folder, or 'current' for the version CURRENT names under "
+                + "the output root (retrain's). Default: vae.score.model, else vae.paths.model.")
+    String model;
+
+    @Override
+    public Integer call() {
+      if (model != null) {
+        options.overrides.put("vae.score.model", model);
+      }
+      return super.call();
+    }
+  }
+
+  @Command(
+      name = "score",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Score new data with a published model (or the one CURRENT names): read the input as prepare reads it "
+            + "(or the dataset, with vae.score.source=dataset) and publish a table of each image's z_mean, "
+            + "z_log_var, log_px, reconstruction_log_prob and is_anomaly (log_px below the model's threshold)."
+      })
+  static final class Score extends ModelCommand {
+    @Override
+    void run(JobContext context, boolean overwrite, PrintWriter out) {
+      Summary.scored(out, new ScoreJob(context).run(overwrite));
+    }
+  }
+
+  @Command(
+      name = "neighbors",
+      mixinStandardHelpOptions = true,
+      description = {
+        "For every image score would read, the vae.neighbors.k nearest train examples of the dataset in z_mean "
+            + "space (exact, or LSH beyond vae.neighbors.exact-max-pairs); publish them as a table."
+      })
+  static final class Neighbors extends ModelCommand {
+    @Override
+    void run(JobContext context, boolean overwrite, PrintWriter out) {
+      Summary.neighbors(out, new NeighborsJob(context).run(overwrite));
     }
   }
 

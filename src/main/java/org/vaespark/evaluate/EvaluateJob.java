@@ -59,11 +59,14 @@ public final class EvaluateJob {
     publish(target, evaluation, overwrite);
     models.recordEvaluation(modelFolder, evaluation);
     LOG.info(
-        "Model {}: held-out -ELBO {} nats, log p(x) {} nats (importance-sampled, k = {}), {} s",
+        "Model {}: held-out -ELBO {} nats, log p(x) {} nats (importance-sampled, k = {}), {}-NN label accuracy "
+            + "{}, {} s",
         metadata.modelVersion(),
         f(evaluation.testNegElbo()),
         f(evaluation.testLogPx()),
         evaluation.importanceSamples(),
+        evaluation.knnK(),
+        String.format(Locale.ROOT, "%.4f", evaluation.knnAccuracy()),
         f(evaluation.seconds()));
     return new Result(target.toString(), evaluation);
   }
@@ -91,7 +94,10 @@ public final class EvaluateJob {
           logPx[0] / logPx[1],
           k,
           (System.nanoTime() - startNanos) / 1e9,
-          context.now().toString());
+          context.now().toString(),
+          settings.evaluate().knnK(),
+          KnnAccuracy.of(
+              context.spark(), dataset, broadcast, settings.evaluate().knnK()));
     } finally {
       broadcast.destroy();
       test.unpersist(false);

@@ -22,6 +22,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vaespark.config.Settings;
+import org.vaespark.config.SettingsLoader;
 import org.vaespark.dataset.Images;
 import org.vaespark.inference.RowScorer;
 import org.vaespark.inference.ScoringModel;
@@ -31,6 +33,7 @@ import org.vaespark.model.EpochMetrics;
 import org.vaespark.model.ModelMetadata;
 import org.vaespark.model.ModelStore;
 import org.vaespark.model.VaeWeights;
+import org.vaespark.neighbors.NeighborSearch;
 import org.vaespark.source.ImageColumn;
 import scala.Option;
 
@@ -274,6 +277,24 @@ public final class VaeModel extends Model<VaeModel> implements MLWritable {
             getOrDefault(reconstructionLogProbCol),
             getOrDefault(anomalyCol)),
         true);
+  }
+
+  /**
+   * The {@code k} nearest rows of {@code reference} to each row of {@code queries} in {@code z_mean} space (both
+   * with a long {@code id}, the image in {@code inputCol} and, for the reference, an optional int {@code label}):
+   * rows of query_id, rank, neighbor_id, neighbor_label, distance. Exact (blocked on the executors) while queries
+   * x reference rows is at most {@code exactMaxPairs}, else Spark ML's BucketedRandomProjectionLSH
+   * ({@code vae.neighbors} settings: hash tables, bucket length, seed).
+   */
+  public Dataset<Row> neighbors(Dataset<?> queries, Dataset<?> reference, int k) {
+    SparkSession spark = queries.sparkSession();
+    Settings.NeighborSettings settings =
+        SettingsLoader.load(null, java.util.Map.of()).neighbors();
+    Dataset<Row> q = NeighborSearch.embed(queries.toDF(), getInputCol(), broadcast(spark), shape());
+    Dataset<Row> r =
+        NeighborSearch.embed(reference.toDF(), getInputCol(), broadcast(spark), shape());
+    String method = NeighborSearch.method(settings, q.count() * r.count());
+    return NeighborSearch.find(q, r, k, method, settings);
   }
 
   @Override

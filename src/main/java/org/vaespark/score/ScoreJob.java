@@ -17,8 +17,6 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
-import org.vaespark.dataset.Images;
-import org.vaespark.dataset.MnistDataset;
 import org.vaespark.error.InputFileException;
 import org.vaespark.inference.RowScorer;
 import org.vaespark.inference.ScoringModel;
@@ -28,8 +26,6 @@ import org.vaespark.job.JobContext;
 import org.vaespark.model.ModelMetadata;
 import org.vaespark.model.VaeWeights;
 import org.vaespark.source.ImageColumn;
-import org.vaespark.source.Source;
-import org.vaespark.source.Sources;
 import org.vaespark.source.TaskFailures;
 
 /**
@@ -84,7 +80,7 @@ public final class ScoreJob {
           modelFolder);
     }
     String input = describeInput();
-    Dataset<Row> examples = examples(model, modelFolder);
+    Dataset<Row> examples = ScoreInput.examples(context, model, modelFolder);
     JavaSparkContext sc = context.sparkContext();
     Broadcast<VaeWeights> weights = sc.broadcast(model.weights());
     long[] counts = new long[2];
@@ -138,30 +134,7 @@ public final class ScoreJob {
   }
 
   private String describeInput() {
-    return Settings.ScoreSettings.DATASET.equals(settings.score().source())
-        ? "the dataset at " + settings.paths().dataset()
-        : "the input at " + settings.paths().input();
-  }
-
-  /** The rows to score (id, label, split, pixels, path), at the model's image size. */
-  private Dataset<Row> examples(ScoringModel model, Path modelFolder) {
-    Images.Shape shape = model.shape();
-    if (Settings.ScoreSettings.DATASET.equals(settings.score().source())) {
-      MnistDataset dataset = MnistDataset.open(storage, settings.paths().dataset());
-      Images.Shape data = dataset.manifest().shape();
-      if (!data.equals(shape)) {
-        throw new InputFileException(
-            modelFolder + ": the model takes " + shape
-                + " images, but the dataset at " + dataset.root() + " holds " + data
-                + " images: score with a model trained on images of this size (or score the input, which is resized)");
-      }
-      return dataset
-          .read(spark, MnistDataset.TRAIN)
-          .unionByName(dataset.read(spark, MnistDataset.TEST))
-          .withColumn("path", lit(null).cast("string"));
-    }
-    Source source = Sources.open(spark, storage, settings, shape);
-    return source.examples();
+    return ScoreInput.describe(settings);
   }
 
   private Dataset<Row> scored(
