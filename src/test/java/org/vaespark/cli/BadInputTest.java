@@ -306,6 +306,100 @@ class BadInputTest extends SparkTestBase {
         "run 'train' first");
   }
 
+  /** {@code score} refused: exit 2, the message, and no scored table or staging folder. */
+  private static void assertScoreRefused(Outcome outcome, Path out, String... messageParts) {
+    assertRefused(outcome, out, messageParts);
+    assertThat(out.resolve("scored")).as("no scored table").doesNotExist();
+  }
+
+  @Test
+  void scoreWithoutAModel() {
+    Path out = datasetCopy("score-no-model", d -> d);
+    assertScoreRefused(
+        run(
+            "score",
+            "--output",
+            out.toString(),
+            "--set",
+            "vae.score.source=dataset",
+            "--model",
+            dir.resolve("nowhere").toString()),
+        out,
+        "model not found at",
+        "nowhere",
+        "run 'train' first");
+    assertScoreRefused(
+        run(
+            "score",
+            "--output",
+            out.toString(),
+            "--set",
+            "vae.score.source=dataset",
+            "--model",
+            "current"),
+        out,
+        "CURRENT does not exist",
+        "run retrain first");
+  }
+
+  @Test
+  void scoreWithAModelOfAnotherImageSize() throws IOException {
+    Path out = modelCopy("score-other-size", m -> {
+      try {
+        writeModelOf100Inputs(m.resolve("model.zip"));
+        Files.deleteIfExists(m.resolve(".model.zip.crc"));
+        Path metadata = m.resolve("metadata.json");
+        Files.writeString(
+            metadata,
+            Files.readString(metadata)
+                .replace("\"rows\" : 28", "\"rows\" : 10")
+                .replace("\"cols\" : 28", "\"cols\" : 10"));
+        Files.deleteIfExists(m.resolve(".metadata.json.crc"));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return m;
+    });
+    assertScoreRefused(
+        run(
+            "score",
+            "--output",
+            out.toString(),
+            "--set",
+            "vae.score.source=dataset",
+            "--model",
+            out.resolve("model").toString()),
+        out,
+        "the model takes 10x10 images, but the dataset at",
+        "holds 28x28 images");
+  }
+
+  @Test
+  void scoreAnEmptyInput() {
+    Path table = dir.resolve("empty-table");
+    spark
+        .createDataFrame(
+            List.of(),
+            new org.apache.spark.sql.types.StructType()
+                .add("image", org.apache.spark.sql.types.DataTypes.BinaryType)
+                .add("label", org.apache.spark.sql.types.DataTypes.IntegerType))
+        .write()
+        .parquet(table.toString());
+    Path out = dir.resolve("score-empty");
+    assertScoreRefused(
+        run(
+            "score",
+            "--input",
+            table.toString(),
+            "--output",
+            out.toString(),
+            "--model",
+            good.resolve("model").toString()),
+        out,
+        "holds no images",
+        "nothing was written");
+  }
+
   @Test
   void truncatedModelZip() throws IOException {
     Path out = datasetCopy("truncated-model", d -> d);
