@@ -46,6 +46,7 @@ public final class GenerateJob {
   public static final String EMBEDDINGS = "embeddings";
   public static final String LOSS_PNG = "loss_curves.png";
   public static final String SCATTER_PNG = "latent_scatter.png";
+  public static final String UMAP_PNG = "latent_umap.png";
   public static final String MANIFOLD_PNG = "latent_manifold.png";
   public static final String INTERPOLATIONS_PNG = "interpolations.png";
   public static final String ANOMALIES_PNG = "anomalies.png";
@@ -185,7 +186,15 @@ public final class GenerateJob {
         Minibatches.features(rows.stream().map(row -> (byte[]) row.get(0)).toList());
     INDArray reconstructed = weights.decode(weights.encode(x).mean());
     storage.writeBytes(
-        new Path(staging, RECONSTRUCTIONS_PNG), ImageGrid.pairs(x, reconstructed, shape, 4));
+        new Path(staging, RECONSTRUCTIONS_PNG),
+        ImageGrid.pairs(
+            x,
+            reconstructed,
+            shape,
+            4,
+            "The first " + rows.size()
+                + " test images by id, in pairs: each original (odd columns) beside "
+                + "its reconstruction decoded at its z_mean (even columns)."));
   }
 
   /** Computes and writes the embeddings table; returns the seconds it took. */
@@ -243,6 +252,13 @@ public final class GenerateJob {
   private void writeViews(Trained model, List<LatentViews.Example> test, Path staging) {
     VaeWeights weights = model.weights();
     storage.writeBytes(new Path(staging, SCATTER_PNG), LatentViews.scatter(test, model.version()));
+    int umapPoints = settings.generate().umapPoints();
+    if (umapPoints > 0 && test.size() >= 20) {
+      storage.writeBytes(
+          new Path(staging, UMAP_PNG),
+          LatentViews.umap(
+              test, model.version(), umapPoints, settings.generate().seed()));
+    }
     Images.Shape shape = model.shape();
     storage.writeBytes(new Path(staging, MANIFOLD_PNG), LatentViews.manifold(weights, test, shape));
     storage.writeBytes(

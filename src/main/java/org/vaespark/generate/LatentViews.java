@@ -10,6 +10,7 @@ import org.nd4j.linalg.dimensionalityreduction.PCA;
 import org.nd4j.linalg.factory.Nd4j;
 import org.vaespark.dataset.Images;
 import org.vaespark.model.VaeWeights;
+import tagbio.umap.Umap;
 
 /**
  * Pictures of the latent space, decoded by the model: the latent manifold, interpolations between test digits,
@@ -93,7 +94,15 @@ final class LatentViews {
         rows.add(a.mul(1 - t).addi(b.mul(t)));
       }
     }
-    return ImageGrid.png(weights.decode(Nd4j.vstack(rows)), shape, INTERPOLATION_STEPS, 2);
+    String caption = labels.size() >= 2
+        ? "One row per label r: " + INTERPOLATION_STEPS
+            + " images decoded at evenly spaced points on the line "
+            + "from the z_mean of the first test image of label r (first column) to that of the next label "
+            + "(last column); rows in label order " + labels + "."
+        : "One row per pair of consecutive test images (by id): " + INTERPOLATION_STEPS
+            + " images decoded at "
+            + "evenly spaced points on the line between their z_means (first and last columns).";
+    return ImageGrid.png(weights.decode(Nd4j.vstack(rows)), shape, INTERPOLATION_STEPS, 2, caption);
   }
 
   /** The labels of the test examples, in order, at most {@value #MAX_ROWS} (one row each in a picture). */
@@ -127,7 +136,17 @@ final class LatentViews {
       x.putRow(i, Nd4j.createFromArray(chosen.get(i).pixels()));
       z.putRow(i, Nd4j.createFromArray(chosen.get(i).zMean()));
     }
-    return ImageGrid.pairs(x, weights.decode(z), shape, 2 * PER_END);
+    return ImageGrid.pairs(
+        x,
+        weights.decode(z),
+        shape,
+        2 * PER_END,
+        "One row per label (" + labels(test) + "): columns 1-" + (2 * PER_END)
+            + " the " + PER_END + " least likely test images by log_px, columns "
+            + (2 * PER_END + 1) + "-"
+            + (4 * PER_END) + " the " + PER_END
+            + " most likely; each image followed by its reconstruction "
+            + "(decoded at its z_mean).");
   }
 
   private static Example firstOf(List<Example> test, int label) {
@@ -152,6 +171,36 @@ final class LatentViews {
     String title =
         "Test embeddings (z mean" + (d > 2 ? ", PCA of " + d + "-D" : "") + ") " + version;
     return Plots.scatterByLabel(plane(zMeans(test)), labels, title, axis + "1", axis + "2");
+  }
+
+  /**
+   * A UMAP layout (McInnes et al., 2018; Tag.bio's Java implementation) of at most {@code points} test embeddings,
+   * a random sample chosen with {@code seed}, coloured by label: neighbourhoods that the PCA plane squashes.
+   */
+  static byte[] umap(List<Example> test, String version, int points, long seed) {
+    List<Example> sample = new ArrayList<>(test);
+    java.util.Collections.shuffle(sample, new java.util.Random(seed));
+    sample = sample.subList(0, Math.min(points, sample.size()));
+    float[][] layout = new Umap()
+        .setNumberComponents(2)
+        .setNumberNearestNeighbours(15)
+        .setMinDist(0.1f)
+        .setSeed(seed)
+        .setThreads(1)
+        .setVerbose(false)
+        .fitTransform(zMeans(sample));
+    double[][] xy = new double[layout.length][2];
+    for (int i = 0; i < layout.length; i++) {
+      xy[i][0] = layout[i][0];
+      xy[i][1] = layout[i][1];
+    }
+    int[] labels = sample.stream().mapToInt(Example::label).toArray();
+    return Plots.scatterByLabel(
+        xy,
+        labels,
+        "Test embeddings (z mean, UMAP of " + sample.size() + " points) " + version,
+        "UMAP 1",
+        "UMAP 2");
   }
 
   /** Latent vectors as points in a plane: as they are in 1 or 2 dimensions, else their first two principal components. */
