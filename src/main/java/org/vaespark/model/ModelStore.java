@@ -109,6 +109,12 @@ public final class ModelStore {
     storage.replace(new Path(folder, METADATA_FILE), Json.pretty(metadata));
   }
 
+  /** Records an anomaly threshold in the model's metadata.json, replacing the file in one atomic rename. */
+  public void recordAnomaly(Path folder, ModelMetadata.Anomaly anomaly) {
+    ModelMetadata metadata = loadMetadata(folder).withAnomaly(anomaly);
+    storage.replace(new Path(folder, METADATA_FILE), Json.pretty(metadata));
+  }
+
   public ModelMetadata loadMetadata(Path folder) {
     Path file = new Path(folder, METADATA_FILE);
     return Json.parse(storage.readString(file), ModelMetadata.class, file.toString());

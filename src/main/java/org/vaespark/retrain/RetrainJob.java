@@ -101,6 +101,28 @@ public final class RetrainJob {
     return new Result(version, decision, data.written(), versions.current());
   }
 
+  /** Computes the anomaly threshold of a model on the dataset's train split and records it in its metadata. */
+  private void recordThreshold(Path model) {
+    org.vaespark.dataset.MnistDataset dataset =
+        org.vaespark.dataset.MnistDataset.open(storage, settings.paths().dataset());
+    org.apache.spark.broadcast.Broadcast<org.vaespark.model.VaeWeights> weights =
+        context.sparkContext().broadcast(models.loadWeights(model, dataset));
+    try {
+      models.recordAnomaly(
+          model,
+          org.vaespark.inference.AnomalyThreshold.compute(
+              dataset.read(context.spark(), org.vaespark.dataset.MnistDataset.TRAIN),
+              dataset.manifest().trainExamples(),
+              weights,
+              settings.score().importanceSamples(),
+              settings.score().anomalyQuantile(),
+              settings.evaluate().seed(),
+              context.now()));
+    } finally {
+      weights.destroy();
+    }
+  }
+
   /**
    * The gate. {@code train} measured the candidate's held-out negative ELBO after its last epoch on this dataset's
    * test batches with the held-out noise seed; the current version is evaluated the same way, so both are
@@ -133,9 +155,15 @@ public final class RetrainJob {
         version, promoted, score, current.get().version(), currentScore, tolerance, reason, now);
   }
 
-  /** Embeddings first, then the pointer: the pointer never names a version whose embeddings are not there. */
+  /**
+   * Embeddings first, then the pointer: the pointer never names a version whose embeddings are not there. A
+   * version trained before anomaly thresholds were recorded gets one now, before the pointer moves.
+   */
   private void promote(
       String version, JobContext versioned, ModelMetadata candidate, PrepareJob.Result data) {
+    if (candidate.anomaly() == null) {
+      recordThreshold(new Path(versioned.settings().paths().model()));
+    }
     Path partition = versions.embeddingsPartition(version);
     if (!storage.isPublished(partition)) {
       Path embeddings = new Path(versioned.settings().paths().generated(), GenerateJob.EMBEDDINGS);
