@@ -98,7 +98,7 @@ final class LatentViews {
         ? "One row per label r: " + INTERPOLATION_STEPS
             + " images decoded at evenly spaced points on the line "
             + "from the z_mean of the first test image of label r (first column) to that of the next label "
-            + "(last column); rows in label order " + labels + "."
+            + "(last column); rows in label order " + joined(labels) + "."
         : "One row per pair of consecutive test images (by id): " + INTERPOLATION_STEPS
             + " images decoded at "
             + "evenly spaced points on the line between their z_means (first and last columns).";
@@ -141,12 +141,16 @@ final class LatentViews {
         weights.decode(z),
         shape,
         2 * PER_END,
-        "One row per label (" + labels(test) + "): columns 1-" + (2 * PER_END)
+        "One row per label (" + joined(labels(test)) + "): columns 1-" + (2 * PER_END)
             + " the " + PER_END + " least likely test images by log_px, columns "
             + (2 * PER_END + 1) + "-"
             + (4 * PER_END) + " the " + PER_END
             + " most likely; each image followed by its reconstruction "
             + "(decoded at its z_mean).");
+  }
+
+  private static String joined(List<Integer> labels) {
+    return labels.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
   }
 
   private static Example firstOf(List<Example> test, int label) {
@@ -185,6 +189,7 @@ final class LatentViews {
         .setNumberComponents(2)
         .setNumberNearestNeighbours(15)
         .setMinDist(0.1f)
+        .setNumberEpochs(200)
         .setSeed(seed)
         .setThreads(1)
         .setVerbose(false)
