@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Executes notebooks/explore_outputs.ipynb headless against a small pipeline run (2 epochs on the bundled sample)
+# and a score of its dataset,
 # and exits non-zero if any cell fails. Needs the jar (mvn package) and Jupyter with pandas and matplotlib
 # (notebooks/README.md); pyarrow, which Debian does not package, is installed beside the build if missing.
 # Writes target/notebook/: the run's outputs and the executed notebook.
@@ -27,6 +28,9 @@ echo "pipeline on the bundled sample (2 epochs) into $work/output"
 "$root/deploy/vae-local.sh" pipeline --config "$root/conf/local.conf" --output "$work/output" --overwrite \
   --set vae.training.epochs=2 --set vae.training.checkpoint.interval=0 > "$work/pipeline.log" 2>&1 \
   || { tail -n 30 "$work/pipeline.log"; exit 1; }
+echo "score of the dataset's two splits into $work/output/scored"
+"$root/deploy/vae-local.sh" score --output "$work/output" --set vae.score.source=dataset \
+  --model "$work/output/model" > "$work/score.log" 2>&1 || { tail -n 30 "$work/score.log"; exit 1; }
 echo "executing notebooks/explore_outputs.ipynb"
 cd "$root/notebooks"
 VAE_OUTPUT=$work/output MPLBACKEND=Agg "$nbconvert" --to notebook --execute explore_outputs.ipynb \
