@@ -1,6 +1,8 @@
 package org.vaespark.dataset;
 
 import java.io.Serializable;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -31,6 +33,49 @@ public final class PixelBlock implements Serializable {
       Images.requireSize(example, width);
       System.arraycopy(example, 0, pixels, i * width, width);
     }
+  }
+
+  /** {@code rows} examples of {@code width} pixels packed row after row in {@code pixels} (taken, not copied). */
+  public PixelBlock(byte[] pixels, int rows, int width) {
+    if (pixels.length != rows * width) {
+      throw new IllegalArgumentException(
+          pixels.length + " bytes are not " + rows + " rows of " + width);
+    }
+    this.pixels = pixels;
+    this.rows = rows;
+    this.width = width;
+  }
+
+  /**
+   * Examples in order, packed into blocks of at most {@code chunkBytes} of pixels (at least one example each), as
+   * they are asked for: a long stream is never held whole. Every example must have the first one's size.
+   */
+  public static Iterator<PixelBlock> chunks(Iterator<byte[]> examples, long chunkBytes) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return examples.hasNext();
+      }
+
+      @Override
+      public PixelBlock next() {
+        byte[] first = examples.next();
+        int width = first.length;
+        int capacity =
+            (int) Math.max(1, Math.min(chunkBytes / Math.max(1, width), Integer.MAX_VALUE / width));
+        byte[] packed = new byte[capacity * width];
+        System.arraycopy(first, 0, packed, 0, width);
+        int rows = 1;
+        while (rows < capacity && examples.hasNext()) {
+          byte[] example = examples.next();
+          Images.requireSize(example, width);
+          System.arraycopy(example, 0, packed, rows * width, width);
+          rows++;
+        }
+        return new PixelBlock(
+            rows == capacity ? packed : Arrays.copyOf(packed, rows * width), rows, width);
+      }
+    };
   }
 
   public int rows() {

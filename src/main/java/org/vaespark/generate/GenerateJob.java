@@ -1,6 +1,7 @@
 package org.vaespark.generate;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.row_number;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +14,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -98,7 +100,8 @@ public final class GenerateJob {
     try {
       sc.setJobGroup("generate", "generate: samples, reconstructions, embeddings, plots", false);
       storage.publish(target, overwrite, staging -> {
-        embeddingSeconds[0] = writeOutputs(model, train, test, broadcast, staging);
+        embeddingSeconds[0] =
+            writeOutputs(model, train, test, dataset.manifest().testExamples(), broadcast, staging);
       });
     } finally {
       broadcast.destroy();
@@ -133,6 +136,7 @@ public final class GenerateJob {
       Trained model,
       Dataset<Row> train,
       Dataset<Row> test,
+      long testCount,
       Broadcast<VaeWeights> broadcast,
       Path staging) {
     VaeWeights weights = model.weights();
@@ -142,7 +146,7 @@ public final class GenerateJob {
         writeEmbeddings(train.unionByName(test), broadcast, model.version(), staging);
     storage.writeBytes(
         new Path(staging, LOSS_PNG), Plots.lossCurves(model.history(), model.version()));
-    writeViews(model, testExamples(new Path(staging, EMBEDDINGS), test), staging);
+    writeViews(model, testExamples(new Path(staging, EMBEDDINGS), test, testCount), staging);
     return embeddingSeconds;
   }
 
@@ -227,13 +231,36 @@ public final class GenerateJob {
     return (System.nanoTime() - t0) / 1e9;
   }
 
-  /** The test examples with their embeddings just written, read once for every picture of the latent space. */
-  private List<LatentViews.Example> testExamples(Path embeddings, Dataset<Row> test) {
-    List<Row> rows = spark
+  /** Test examples the pictures of the latent space use: at most this many, whatever the size of the split. */
+  static final int VIEW_EXAMPLES = 10_000;
+
+  /**
+   * The test examples with their embeddings just written, read once for every picture of the latent space: all of
+   * them up to {@value #VIEW_EXAMPLES}, a seeded sample of about that many beyond, and always the two least and the
+   * two most likely of each label (the anomaly picture), so the driver holds a bounded number however large the
+   * split.
+   */
+  private List<LatentViews.Example> testExamples(
+      Path embeddings, Dataset<Row> test, long testExamples) {
+    Dataset<Row> embedded = spark
         .read()
         .parquet(embeddings.toString())
         .where(col("split").equalTo(MnistDataset.TEST))
-        .select("id", "label", "z_mean", "log_px")
+        .select("id", "label", "z_mean", "log_px");
+    Dataset<Row> sample = testExamples <= VIEW_EXAMPLES
+        ? embedded
+        : embedded.sample(
+            false, VIEW_EXAMPLES / (double) testExamples, settings.generate().seed());
+    Dataset<Row> extremes = embedded
+        .withColumn("least", row_number().over(Window.partitionBy("label").orderBy(col("log_px"))))
+        .withColumn(
+            "most",
+            row_number().over(Window.partitionBy("label").orderBy(col("log_px").desc())))
+        .where(col("least").leq(2).or(col("most").leq(2)))
+        .drop("least", "most");
+    List<Row> rows = sample
+        .union(extremes)
+        .dropDuplicates("id")
         .join(test.select("id", "pixels"), "id")
         .collectAsList();
     List<LatentViews.Example> examples = new ArrayList<>(rows.size());

@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
@@ -14,6 +12,7 @@ import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.RDDInfo;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -137,9 +136,19 @@ final class AveragingTrainer implements AutoCloseable {
     this.workers = blocks.getNumPartitions();
     BarrierStages.requireSupported(sc, workers);
     int batchSize = plan.batchSize;
-    this.maxBatches = blocks.map(block -> block.batches(batchSize)).collect().stream()
+    this.maxBatches = blocks
+        .mapPartitions(chunks -> {
+          int batches = 0;
+          while (chunks.hasNext()) {
+            batches += chunks.next().batches(batchSize);
+          }
+          return List.of(batches).iterator();
+        })
+        .collect()
+        .stream()
         .max(Integer::compare)
         .orElse(0);
+    logStorage(sc, blocks);
     byte[] token = new byte[AveragingProtocol.TOKEN_BYTES];
     new SecureRandom().nextBytes(token);
     String host = sc.getConf().get("spark.driver.host", "127.0.0.1");
@@ -194,25 +203,80 @@ final class AveragingTrainer implements AutoCloseable {
     }
   }
 
-  /** The train split as one cached block per worker: examples go to worker {@code id mod workers}, in id order. */
+  /** Pixel bytes per cached chunk of a worker's share: small enough to hold one at a time, large to stream. */
+  static final long CHUNK_BYTES = 64L << 20;
+
+  /**
+   * The train split as each worker's share, in chunks of up to {@link #CHUNK_BYTES} of pixels: examples go to a
+   * worker and into an order by a mix of their id (so a chunk is a random subset even when ids follow the labels),
+   * through Spark's sort, which spills to disk; the chunks are cached in memory where they fit and on disk where
+   * they do not, so a round never reads the Parquet shards again and no task holds more than one chunk.
+   */
   static JavaRDD<PixelBlock> blocks(SparkSession spark, TrainingData dataset, int workers) {
+    return blocks(spark, dataset, workers, CHUNK_BYTES);
+  }
+
+  /** As {@link #blocks(SparkSession, TrainingData, int)} with chunks of at most {@code chunkBytes}. */
+  static JavaRDD<PixelBlock> blocks(
+      SparkSession spark, TrainingData dataset, int workers, long chunkBytes) {
     return dataset
         .read(spark, MnistDataset.TRAIN)
         .select("id", "pixels")
         .javaRDD()
-        .mapToPair(row -> new Tuple2<>(row.getLong(0), (byte[]) row.get(1)))
-        .partitionBy(new HashPartitioner(workers))
+        .mapToPair(row -> new Tuple2<>(mix(row.getLong(0)), (byte[]) row.get(1)))
+        .repartitionAndSortWithinPartitions(new HashPartitioner(workers))
         .mapPartitions(
-            (Iterator<Tuple2<Long, byte[]>> rows) -> {
-              List<Tuple2<Long, byte[]>> sorted = new ArrayList<>();
-              rows.forEachRemaining(sorted::add);
-              sorted.sort(Comparator.comparing(Tuple2::_1));
-              return List.of(new PixelBlock(sorted.stream().map(Tuple2::_2).toList()))
-                  .iterator();
-            },
+            (Iterator<Tuple2<Long, byte[]>> rows) -> PixelBlock.chunks(
+                new Iterator<>() {
+                  @Override
+                  public boolean hasNext() {
+                    return rows.hasNext();
+                  }
+
+                  @Override
+                  public byte[] next() {
+                    return rows.next()._2();
+                  }
+                },
+                CHUNK_BYTES),
             true)
-        .setName("train examples, one block per worker")
-        .persist(StorageLevel.MEMORY_ONLY());
+        .setName("train examples, each worker's share in chunks")
+        .persist(StorageLevel.MEMORY_AND_DISK());
+  }
+
+  /** As {@link #blocks(SparkSession, TrainingData, int, long)} over a published dataset's train split. */
+  static JavaRDD<PixelBlock> blocks(
+      SparkSession spark, MnistDataset dataset, int workers, long chunkBytes) {
+    return blocks(spark, TrainingData.of(spark, dataset), workers, chunkBytes);
+  }
+
+  /** SplitMix64's finaliser: a bijection of the id, so the order it gives is a fixed pseudo-random one. */
+  static long mix(long id) {
+    long z = id;
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
+  }
+
+  /** Where Spark keeps the workers' shares: all in memory, or partly spilled to disk (then read every epoch). */
+  private static void logStorage(JavaSparkContext sc, JavaRDD<PixelBlock> blocks) {
+    for (RDDInfo info : sc.sc().getRDDStorageInfo()) {
+      if (info.id() == blocks.id()) {
+        long mb = 1 << 20;
+        LOG.info(
+            info.diskSize() > 0
+                ? "Training data: {} MB of the workers' shares in memory, {} MB spilled to disk (read again every "
+                    + "epoch; more executor memory keeps it in memory)"
+                : "Training data: {} MB of the workers' shares in memory{}",
+            info.memSize() / mb,
+            info.diskSize() > 0 ? String.valueOf(info.diskSize() / mb) : "");
+      }
+    }
+  }
+
+  /** Minibatches of the worker with the most. */
+  int maxBatches() {
+    return maxBatches;
   }
 
   /** Averaging rounds in one epoch: enough for the worker with the most minibatches. */

@@ -7,8 +7,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.Iterator;
 import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.vaespark.dataset.BatchBuffer;
 import org.vaespark.dataset.PixelBlock;
 import org.vaespark.model.TrainingStep;
 import org.vaespark.runtime.Devices;
@@ -26,12 +26,8 @@ final class RoundWorker {
 
   private RoundWorker() {}
 
-  /** Where a worker is in training: the epoch (1-based), its first round's iteration, its shuffled order. */
-  record Position(int epoch, int firstIteration, int[] order, BatchBuffer batches) {
-    Position(int epoch, int firstIteration, int[] order) {
-      this(epoch, firstIteration, order, new BatchBuffer());
-    }
-  }
+  /** Where a worker is in training: the epoch (1-based), its first round's iteration, its minibatches. */
+  record Position(int epoch, int firstIteration, WorkerBatches batches) {}
 
   /** Runs this task's share of an epoch; returns the number of steps it took. */
   static Iterator<Integer> work(
@@ -40,12 +36,11 @@ final class RoundWorker {
       AveragingTrainer.Plan plan,
       int epoch,
       int attempt) {
-    PixelBlock block = blocks.hasNext() ? blocks.next() : PixelBlock.EMPTY;
     Devices.prepareTask(plan.threads);
     TrainingStep step = WorkerSteps.borrow(plan);
     try (SocketChannel channel = SocketChannel.open(new InetSocketAddress(plan.host, plan.port))) {
       channel.socket().setTcpNoDelay(true);
-      int steps = rounds(channel, step, block, partition, plan, epoch, attempt);
+      int steps = rounds(channel, step, blocks, partition, plan, epoch, attempt);
       WorkerSteps.giveBack(plan, step);
       return List.of(steps).iterator();
     } catch (IOException e) {
@@ -59,7 +54,7 @@ final class RoundWorker {
   private static int rounds(
       SocketChannel channel,
       TrainingStep step,
-      PixelBlock block,
+      Iterator<PixelBlock> chunks,
       int partition,
       AveragingTrainer.Plan plan,
       int epoch,
@@ -75,8 +70,10 @@ final class RoundWorker {
     }
     int rounds = welcome.getInt();
     int first = welcome.getInt();
-    Position position = new Position(
-        epoch, welcome.getInt(), block.order(Seeds.derive(plan.seed, epoch, partition)));
+    int firstIteration = welcome.getInt();
+    WorkerBatches batches = new WorkerBatches(chunks, plan.batchSize, plan.seed, epoch, partition);
+    batches.skip((long) first * plan.frequency);
+    Position position = new Position(epoch, firstIteration, batches);
     AveragingProtocol.readFully(channel, AveragingProtocol.rewound(state));
     step.reload();
     int steps = 0;
@@ -91,7 +88,7 @@ final class RoundWorker {
             "injected failure of task " + partition + " in round " + round);
       }
       long t0 = System.nanoTime();
-      Trained trained = trainRound(step, block, partition, position, round, plan);
+      Trained trained = trainRound(step, partition, position, round, plan);
       steps += trained.batches();
       ByteBuffer header = ByteBuffer.allocate(AveragingProtocol.CONTRIBUTE_BYTES)
           .putInt(round)
@@ -127,33 +124,27 @@ final class RoundWorker {
   record Trained(int batches, double loss) {}
 
   /**
-   * One worker's steps of one round on its own block: batches {@code round * F} to {@code (round + 1) * F} of its
-   * shuffled order, with noise seeded by the round's first iteration and the partition, so a retried task, or a
-   * run resumed from a checkpoint, redoes exactly the same work.
+   * One worker's steps of one round: its next {@code F} minibatches (fewer at the end of its share), with noise
+   * seeded by the round's first iteration and the partition, so a retried task, or a run resumed from a
+   * checkpoint, redoes exactly the same work.
    */
   static Trained trainRound(
-      TrainingStep step,
-      PixelBlock block,
-      int partition,
-      Position position,
-      int round,
-      AveragingTrainer.Plan plan) {
+      TrainingStep step, int partition, Position position, int round, AveragingTrainer.Plan plan) {
     int first = round * plan.frequency;
-    int last = Math.min(first + plan.frequency, block.batches(plan.batchSize));
-    if (first >= last) {
+    if (!position.batches().hasNext()) {
       return new Trained(0, Double.NaN);
     }
     Nd4j.getRandom().setSeed(Seeds.derive(plan.seed, position.firstIteration() + first, partition));
     double loss = Double.NaN;
-    for (int b = first; b < last; b++) {
+    int b = 0;
+    while (b < plan.frequency && position.batches().hasNext()) {
+      INDArray x = position.batches().next();
+      boolean last = b == plan.frequency - 1 || !position.batches().hasNext();
       // The loss of the round's last step only: it is NaN or infinite if any earlier step diverged.
-      loss = step.fit(
-          position.batches().batch(block, position.order(), b, plan.batchSize),
-          position.firstIteration() + b,
-          position.epoch() - 1,
-          b == last - 1);
+      loss = step.fit(x, position.firstIteration() + first + b, position.epoch() - 1, last);
+      b++;
     }
-    return new Trained(last - first, loss);
+    return new Trained(b, loss);
   }
 
   private static ByteBuffer hello(

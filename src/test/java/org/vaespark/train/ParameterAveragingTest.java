@@ -86,9 +86,9 @@ class ParameterAveragingTest extends SparkTestBase {
       worker.params().assign(initial);
       worker.updaterState().assign(initialState);
       worker.reload();
-      RoundWorker.Position position =
-          new RoundWorker.Position(1, 0, blocks.get(p).order(Seeds.derive(plan.seed, 1, p)));
-      RoundWorker.trainRound(worker, blocks.get(p), p, position, 0, plan);
+      RoundWorker.Position position = new RoundWorker.Position(
+          1, 0, new WorkerBatches(List.of(blocks.get(p)).iterator(), BATCH, plan.seed, 1, p));
+      RoundWorker.trainRound(worker, p, position, 0, plan);
       worker.flush();
       workers.add(worker);
     }
@@ -123,8 +123,11 @@ class ParameterAveragingTest extends SparkTestBase {
             "vae.model.encoder-layer-sizes", "[32]",
             "vae.model.decoder-layer-sizes", "[32]",
             "vae.model.latent-size", "4"));
-    // Two rounds per epoch: 2 workers x 4 minibatches of 16, averaging every 2.
-    List<PixelBlock> blocks = List.of(block(0, 4 * BATCH), block(200, 4 * BATCH));
+    // Two rounds per epoch: 2 workers x 4 minibatches of 16, averaging every 2; each worker's share
+    // in two chunks
+    // of two minibatches, so the rerun of round 1 starts in a worker's second chunk.
+    List<PixelBlock> blocks = List.of(
+        block(0, 2 * BATCH), block(100, 2 * BATCH), block(200, 2 * BATCH), block(300, 2 * BATCH));
     INDArray clean = trainTwoEpochs(settings, blocks);
     RoundWorker.failFirstAttemptAt = new int[] {2, 1, 1};
     INDArray retried;
