@@ -21,6 +21,7 @@ import org.vaespark.io.Storage;
 import org.vaespark.job.JobContext;
 import org.vaespark.model.VaeNetworks;
 import org.vaespark.prepare.PrepareJob;
+import org.vaespark.testing.SparkTestBase;
 import org.vaespark.testing.TestData;
 
 /**
@@ -35,13 +36,7 @@ class SpilledTrainingDataTest {
 
   @BeforeAll
   static void startSpark() {
-    spark = SparkSession.builder()
-        .master("local[2]")
-        .appName("spilled-training-data")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .config("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator")
+    spark = SparkTestBase.builder("spilled-training-data")
         // About 2 MB for execution and storage together: less than one worker's share (3 MB of
         // pixels).
         .config("spark.memory.fraction", "0.001")
