@@ -30,6 +30,7 @@ import org.vaespark.neighbors.NeighborsJob;
 import org.vaespark.prepare.PrepareJob;
 import org.vaespark.retrain.VersionStore;
 import org.vaespark.sql.VaeFunctionsProbe;
+import org.vaespark.testing.SparkTestBase;
 import org.vaespark.testing.TestData;
 import org.vaespark.testing.TestImages;
 import org.vaespark.train.TrainJob;
@@ -54,13 +55,7 @@ class ScoreAndQueryTest {
 
   @BeforeAll
   static void trainTwoVersions() {
-    spark = SparkSession.builder()
-        .master("local[2]")
-        .appName("score-and-query-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .config("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator")
+    spark = SparkTestBase.builder("score-and-query-test")
         .config("spark.sql.extensions", "org.vaespark.sql.VaeSqlExtensions")
         .getOrCreate();
     storage = new Storage(spark.sparkContext().hadoopConfiguration());
