@@ -26,7 +26,7 @@ class SettingsLoaderTest {
     assertThat(s.model().latentSize()).isEqualTo(20);
     assertThat(s.model().activation()).isEqualTo("relu");
     assertThat(s.training().batchSizePerWorker()).isEqualTo(128);
-    assertThat(s.training().learningRate()).isEqualTo(3e-3);
+    assertThat(s.training().learningRate()).isEqualTo(4e-3);
     assertThat(s.training().averagingFrequency()).isEqualTo(20);
     assertThat(s.training().step()).isEqualTo(Settings.TrainingSettings.FUSED);
     assertThat(s.training().nativeThreads()).isZero();
