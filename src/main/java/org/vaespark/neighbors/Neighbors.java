@@ -20,6 +20,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -46,11 +47,18 @@ public final class Neighbors {
 
   private Neighbors() {}
 
-  /** The exact k nearest: every query against every reference row, blocked, on the executors. */
+  /**
+   * The exact k nearest: every query against every reference row, blocked, on the executors. Both sides' blocks
+   * are persisted (memory, else disk): Spark's cartesian product reads the reference partition again for every
+   * query block of a task, and without them every read would compute the embeddings again. Spark's context
+   * cleaner drops them once the result is no longer referenced.
+   */
   public static Dataset<Row> exact(Dataset<Row> queries, Dataset<Row> reference, int k) {
     SparkSession spark = queries.sparkSession();
-    JavaRDD<Block> q = blocks(queries.select("id", "z").javaRDD(), false);
-    JavaRDD<Block> r = blocks(reference.select("id", "z", "label").javaRDD(), true);
+    JavaRDD<Block> q =
+        blocks(queries.select("id", "z").javaRDD(), false).persist(StorageLevel.MEMORY_AND_DISK());
+    JavaRDD<Block> r = blocks(reference.select("id", "z", "label").javaRDD(), true)
+        .persist(StorageLevel.MEMORY_AND_DISK());
     JavaPairRDD<Long, TopK> partial = q.cartesian(r).flatMapToPair(pair -> {
       Block qb = pair._1();
       Block rb = pair._2();

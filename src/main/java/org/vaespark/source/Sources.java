@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vaespark.config.Settings;
 import org.vaespark.dataset.Images;
+import org.vaespark.dataset.MnistDataset;
 import org.vaespark.error.InputFileException;
 import org.vaespark.io.Storage;
 
@@ -68,6 +69,12 @@ public final class Sources {
       throw new InputFileException(
           input + ": a single file, not a folder of IDX files or images or a"
               + " Parquet table: set vae.paths.input (or --input) to the folder that holds it");
+    }
+    if (storage.exists(new Path(input, MnistDataset.MANIFEST))) {
+      throw new InputFileException(
+          input + " is a dataset this tool published (it has "
+              + MnistDataset.MANIFEST + "), not raw input: to score it or find its neighbours set"
+              + " vae.score.source = dataset and vae.paths.dataset to it; to prepare, point --input at the images");
     }
     Map<String, Path> found = probe(storage, input);
     if (found.isEmpty()) {

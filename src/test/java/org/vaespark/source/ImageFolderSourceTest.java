@@ -212,6 +212,12 @@ class ImageFolderSourceTest extends SparkTestBase {
     assertThatThrownBy(() -> Sources.detect(storage, hadoop(dir.resolve("nowhere"))))
         .isInstanceOf(InputFileException.class)
         .hasMessageContaining("not found");
+    TestImages.write(
+        dir.resolve("published/" + MnistDataset.MANIFEST), "{}".getBytes(StandardCharsets.UTF_8));
+    assertThatThrownBy(() -> Sources.detect(storage, hadoop(dir.resolve("published"))))
+        .isInstanceOf(InputFileException.class)
+        .hasMessageContaining("is a dataset this tool published")
+        .hasMessageContaining("vae.score.source = dataset");
   }
 
   private static org.apache.hadoop.fs.Path hadoop(Path path) {
