@@ -203,8 +203,13 @@ final class AveragingTrainer implements AutoCloseable {
     }
   }
 
-  /** Pixel bytes per cached chunk of a worker's share: small enough to hold one at a time, large to stream. */
-  static final long CHUNK_BYTES = 64L << 20;
+  /**
+   * Pixel bytes per cached chunk of a worker's share: small enough to hold one at a time, large to stream. Spark's
+   * memory store checks its unroll memory only every 16 values it caches ({@code
+   * spark.storage.unrollMemoryCheckPeriod}), so a task may hold 16 chunks before it learns they do not fit: at 64
+   * MB that ran a 2g heap out of memory with 10 million images (docs/performance.md, "Scale"); at 8 MB it is 128 MB.
+   */
+  static final long CHUNK_BYTES = 8L << 20;
 
   /**
    * The train split as each worker's share, in chunks of up to {@link #CHUNK_BYTES} of pixels: examples go to a
