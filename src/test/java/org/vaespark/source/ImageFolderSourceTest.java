@@ -26,6 +26,13 @@ class ImageFolderSourceTest extends SparkTestBase {
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"
   };
 
+  /**
+   * Where jobs that fail write: a task of the failed job may still be writing when its test ends, so this folder is
+   * removed only after the class's Spark session has stopped.
+   */
+  @TempDir
+  static Path failedOutputs;
+
   @TempDir
   Path dir;
 
@@ -177,7 +184,8 @@ class ImageFolderSourceTest extends SparkTestBase {
     byte[] png = TestImages.png(3);
     TestImages.write(root.resolve("one/cut.png"), Arrays.copyOf(png, png.length / 2));
     assertThatThrownBy(() -> source(root, settings("28x28", "auto"))
-            .write(new org.apache.hadoop.fs.Path(dir.resolve("out-corrupt").toString())))
+            .write(new org.apache.hadoop.fs.Path(
+                failedOutputs.resolve("out-corrupt").toString())))
         .isInstanceOf(InputFileException.class)
         .hasMessageContaining("one/cut.png: corrupt image");
   }
