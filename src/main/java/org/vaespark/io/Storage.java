@@ -340,8 +340,27 @@ public final class Storage {
     try {
       steps.run();
     } catch (RuntimeException e) {
-      deleteQuietly(staging);
+      deleteStaging(staging);
       throw e;
+    }
+  }
+
+  /**
+   * Deletes a failed job's staging folder, and again if it comes back within a second: Spark kills the other tasks
+   * of a failed job asynchronously, and one still writing recreates the folder after the first delete.
+   */
+  private void deleteStaging(Path staging) {
+    deleteQuietly(staging);
+    for (int i = 0; i < 8; i++) {
+      try {
+        Thread.sleep(125);
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      if (exists(staging)) {
+        deleteQuietly(staging);
+      }
     }
   }
 
