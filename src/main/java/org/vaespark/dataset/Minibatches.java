@@ -1,6 +1,5 @@
 package org.vaespark.dataset;
 
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
@@ -33,12 +32,9 @@ public final class Minibatches {
     JavaRDD<INDArray> batches =
         pixels(examples).mapPartitions(pixels -> featureBatchIterator(pixels, batchSize, width));
     // On disk only: Spark writes the batches through its serializer straight to disk as they come.
-    // Kept in memory
-    // (MEMORY_AND_DISK_SER), each task first unrolled up to about 900 MB of serialized batches on
-    // the heap before
-    // giving up on memory, which ran a 2g heap out of memory on 1.4 million held-out images; a
-    // small split's file
-    // stays in the OS's page cache, so reading it every epoch costs little.
+    // Kept in memory (MEMORY_AND_DISK_SER), each task first unrolled up to about 900 MB of them on
+    // the heap, which ran a 2g heap out of memory on 1.4 million held-out images; a small split's
+    // file stays in the OS's page cache, so reading it every epoch costs little.
     return batches.setName(name + " minibatches").persist(StorageLevel.DISK_ONLY());
   }
 
@@ -58,16 +54,9 @@ public final class Minibatches {
     return matrix(buffer, pixels.size(), width);
   }
 
-  /** Minibatches of {@code batchSize} rows of {@code width} pixels as [n, width] float matrices; the last may be smaller. */
-  public static List<INDArray> featureBatches(Iterator<byte[]> pixels, int batchSize, int width) {
-    List<INDArray> batches = new ArrayList<>();
-    featureBatchIterator(pixels, batchSize, width).forEachRemaining(batches::add);
-    return batches;
-  }
-
   /**
-   * As {@link #featureBatches}, one batch at a time as they are asked for: a partition of any size is never held
-   * whole (Spark's cache stores them as they come, and spills to disk what does not fit; holding a partition's
+   * Minibatches of {@code batchSize} rows of {@code width} pixels as [n, width] float matrices (the last may be
+   * smaller), one at a time as they are asked for: a partition of any size is never held whole (Spark's cache stores them as they come, and spills to disk what does not fit; holding a partition's
    * batches in a list ran a 2g heap out of memory on 1.4 million held-out images).
    */
   public static Iterator<INDArray> featureBatchIterator(
