@@ -219,8 +219,8 @@ public final class StorageLock implements AutoCloseable {
   /**
    * Creates {@code file} with {@code content} only if no file has that name: false if one exists. On a local or
    * mounted file system the content is written to a file of its own and hard-linked to the name (link(2) fails
-   * atomically if the name exists, and the file appears complete); on HDFS create(overwrite=false) is atomic at
-   * the NameNode. On an object store ({@code atomic} false) create(overwrite=false) looks first and then writes,
+   * atomically if the name exists, and the file appears complete); on HDFS it is renamed to the name (atomic at
+   * the NameNode, and failing if the name exists). On an object store ({@code atomic} false) create(overwrite=false) looks first and then writes,
    * so the file is read back: another run's token there means that run won.
    */
   private static boolean createIfAbsent(
@@ -232,10 +232,13 @@ public final class StorageLock implements AutoCloseable {
       if (fs instanceof LocalFileSystem local) {
         return linkIfAbsent(local.pathToFile(file).toPath(), bytes);
       }
+      if (atomic) {
+        return renameIfAbsent(fs, file, bytes);
+      }
       try (OutputStream out = fs.create(file, false)) {
         out.write(bytes);
       }
-      return atomic || readQuietly(storage, file).equals(content);
+      return readQuietly(storage, file).equals(content);
     } catch (FileAlreadyExistsException | org.apache.hadoop.fs.FileAlreadyExistsException e) {
       return false;
     } catch (IOException e) {
@@ -243,6 +246,24 @@ public final class StorageLock implements AutoCloseable {
         return false; // HDFS reports a lost create race in more than one way
       }
       throw StorageProblems.of(file, "cannot be created", e);
+    }
+  }
+
+  /**
+   * HDFS: the content is written to a file of its own and renamed to the name; the NameNode's rename fails
+   * atomically if the name exists, and the lock appears with its holder's name in it (a lock made by create()
+   * is visible, empty, until its writer closes it, which under load takes seconds).
+   */
+  private static boolean renameIfAbsent(FileSystem fs, Path file, byte[] content)
+      throws IOException {
+    Path token = Storage.hiddenSibling(file, "new");
+    try {
+      try (OutputStream out = fs.create(token, false)) {
+        out.write(content);
+      }
+      return fs.rename(token, file);
+    } finally {
+      fs.delete(token, false);
     }
   }
 
