@@ -24,9 +24,9 @@ import org.vaespark.runtime.NativeBuilds;
 /**
  * Measures the LSH neighbour search against the exact one: the test split's z_mean (queries) against the train
  * split's (reference) of a published dataset, with a published model; prints recall@k and both times as one JSON
- * object. Usage: {@code LshRecall MODEL DATASET K HASH_TABLES [BUCKET_FACTOR]} (bucket length = factor x the
- * median exact k-th neighbour distance of a sample, as {@code vae.neighbors.lsh.bucket-length = 0} chooses it
- * with factor 1). Run through {@code deploy/vae-local.sh} with {@code VAE_MAIN=org.vaespark.bench.LshRecall}.
+ * object. Usage: {@code LshRecall MODEL DATASET K HASH_TABLES [BUCKET_FACTOR [QUERIES]]} (bucket length = factor
+ * x the median exact k-th neighbour distance of a sample, as {@code vae.neighbors.lsh.bucket-length = 0} chooses
+ * it with factor 1; QUERIES: a seeded random sample of about that many test rows as queries, all by default). Run through {@code deploy/vae-local.sh} with {@code VAE_MAIN=org.vaespark.bench.LshRecall}.
  */
 public final class LshRecall {
   private LshRecall() {}
@@ -45,10 +45,15 @@ public final class LshRecall {
     int k = Integer.parseInt(args[2]);
     int tables = Integer.parseInt(args[3]);
     double factor = args.length > 4 ? Double.parseDouble(args[4]) : 1.0;
+    long sample = args.length > 5 ? Long.parseLong(args[5]) : Long.MAX_VALUE;
     Broadcast<VaeWeights> weights =
         JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(model.weights());
-    Dataset<Row> queries = NeighborSearch.embed(
-            dataset.read(spark, MnistDataset.TEST), "pixels", weights, model.shape())
+    Dataset<Row> test = dataset.read(spark, MnistDataset.TEST);
+    long tests = dataset.manifest().testExamples();
+    if (sample < tests) {
+      test = test.sample(false, sample / (double) tests, 11);
+    }
+    Dataset<Row> queries = NeighborSearch.embed(test, "pixels", weights, model.shape())
         .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> reference = NeighborSearch.embed(
             dataset.read(spark, MnistDataset.TRAIN), "pixels", weights, model.shape())
