@@ -26,7 +26,8 @@ import org.vaespark.runtime.NativeBuilds;
  * split's (reference) of a published dataset, with a published model; prints recall@k and both times as one JSON
  * object. Usage: {@code LshRecall MODEL DATASET K HASH_TABLES [BUCKET_FACTOR [QUERIES]]} (bucket length = factor
  * x the median exact k-th neighbour distance of a sample, as {@code vae.neighbors.lsh.bucket-length = 0} chooses
- * it with factor 1; QUERIES: a seeded random sample of about that many test rows as queries, all by default). Run through {@code deploy/vae-local.sh} with {@code VAE_MAIN=org.vaespark.bench.LshRecall}.
+ * it with factor 1; QUERIES: a seeded random sample of about that many test rows as queries, all by default).
+ * Run through {@code deploy/vae-local.sh} with {@code VAE_MAIN=org.vaespark.bench.LshRecall}.
  */
 public final class LshRecall {
   private LshRecall() {}

@@ -56,8 +56,7 @@ public final class Minibatches {
 
   /**
    * Minibatches of {@code batchSize} rows of {@code width} pixels as [n, width] float matrices (the last may be
-   * smaller), one at a time as they are asked for: a partition of any size is never held whole (Spark's cache stores them as they come, and spills to disk what does not fit; holding a partition's
-   * batches in a list ran a 2g heap out of memory on 1.4 million held-out images).
+   * smaller), built one at a time as they are asked for, so that a partition of any size is never held whole.
    */
   public static Iterator<INDArray> featureBatchIterator(
       Iterator<byte[]> pixels, int batchSize, int width) {

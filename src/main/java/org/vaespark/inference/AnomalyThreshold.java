@@ -17,10 +17,10 @@ import org.vaespark.runtime.Devices;
 
 /**
  * The anomaly threshold of a model: the {@code quantile} of the importance-sampled {@code log_px} over the train
- * split (all of it up to {@value #MAX_EXAMPLES} examples, a seeded sample of about that many beyond), computed on the executors by the shared {@link Inference} (noise seeded by each batch's first id, as
- * everywhere) and taken with Spark's {@code approxQuantile} at a rank error far below one example for the usual
- * quantiles. Images scored below it are anomalies, in {@code score}, {@code VaeModel.transform} and the SQL
- * functions alike.
+ * split (all of it up to {@value #MAX_EXAMPLES} examples, a seeded sample of about that many beyond), computed on
+ * the executors by the shared {@link Inference} (noise seeded by each batch's first id, as everywhere) and taken
+ * with Spark's {@code approxQuantile} at a rank error far below one example for the usual quantiles. Images scored
+ * below it are anomalies, in {@code score}, {@code VaeModel.transform} and the SQL functions alike.
  */
 public final class AnomalyThreshold {
   /**
@@ -35,8 +35,8 @@ public final class AnomalyThreshold {
   private AnomalyThreshold() {}
 
   /**
-   * The threshold over {@code train} ({@code examples} rows; columns {@code id}: long, {@code pixels}: binary), with {@code k}
-   * importance samples per example and noise seeds {@code seed} + the first id of each batch.
+   * The threshold over {@code train} ({@code examples} rows; columns {@code id}: long, {@code pixels}: binary),
+   * with {@code k} importance samples per example and noise seeds {@code seed} + the first id of each batch.
    */
   public static ModelMetadata.Anomaly compute(
       Dataset<Row> train,

@@ -220,8 +220,9 @@ public final class StorageLock implements AutoCloseable {
    * Creates {@code file} with {@code content} only if no file has that name: false if one exists. On a local or
    * mounted file system the content is written to a file of its own and hard-linked to the name (link(2) fails
    * atomically if the name exists, and the file appears complete); on HDFS it is renamed to the name (atomic at
-   * the NameNode, and failing if the name exists). On an object store ({@code atomic} false) create(overwrite=false) looks first and then writes,
-   * so the file is read back: another run's token there means that run won.
+   * the NameNode, and failing if the name exists). On an object store ({@code atomic} false)
+   * create(overwrite=false) looks first and then writes, so the file is read back: another run's token there
+   * means that run won.
    */
   private static boolean createIfAbsent(
       Storage storage, Path file, String content, boolean atomic) {
@@ -257,13 +258,17 @@ public final class StorageLock implements AutoCloseable {
   private static boolean renameIfAbsent(FileSystem fs, Path file, byte[] content)
       throws IOException {
     Path token = Storage.hiddenSibling(file, "new");
+    boolean renamed = false;
     try {
       try (OutputStream out = fs.create(token, false)) {
         out.write(content);
       }
-      return fs.rename(token, file);
+      renamed = fs.rename(token, file);
+      return renamed;
     } finally {
-      fs.delete(token, false);
+      if (!renamed) {
+        fs.delete(token, false);
+      }
     }
   }
 
